@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Herald.Signing;
+
+/// <summary>
+/// The Ignite scheme: <c>t=&lt;unix ms&gt;,v1=&lt;hex HMAC-SHA256(key, t + "." + body)&gt;</c>,
+/// where the key is the UTF-8 bytes of the whole secret string (prefix included).
+/// </summary>
+public static class IgniteSignature
+{
+    /// <summary>Builds the header value for one message.</summary>
+    public static string Sign(string secret, long timestampMilliseconds, ReadOnlySpan<byte> body)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(secret, timestampMilliseconds, body, mac);
+        return string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
+    }
+
+    /// <summary>Splits a header into its timestamp and hex signatures; false when it is malformed.</summary>
+    public static bool TryParse(string? header, out long timestampMilliseconds, out IReadOnlyList<string> signatures)
+    {
+        timestampMilliseconds = 0;
+        var found = new List<string>();
+        signatures = found;
+        if (string.IsNullOrEmpty(header))
+        {
+            return false;
+        }
+
+        var hasTimestamp = false;
+        foreach (var part in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith("t=", StringComparison.Ordinal))
+            {
+                hasTimestamp = long.TryParse(part.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out timestampMilliseconds);
+            }
+            else if (part.StartsWith("v1=", StringComparison.Ordinal))
+            {
+                found.Add(part[3..]);
+            }
+        }
+
+        return hasTimestamp && found.Count > 0;
+    }
+
+    /// <summary>True when any <c>v1=</c> signature in <paramref name="header"/> matches (constant-time compare).</summary>
+    public static bool Verify(string secret, ReadOnlySpan<byte> body, string? header)
+    {
+        if (!TryParse(header, out var timestamp, out var signatures))
+        {
+            return false;
+        }
+
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(secret, timestamp, body, expected);
+        Span<byte> candidate = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var matched = false;
+        foreach (var hex in signatures)
+        {
+            if (hex.Length == candidate.Length * 2
+                && Convert.FromHexString(hex, candidate, out _, out var written) == System.Buffers.OperationStatus.Done
+                && written == candidate.Length
+                && CryptographicOperations.FixedTimeEquals(candidate, expected))
+            {
+                matched = true;
+            }
+        }
+
+        return matched;
+    }
+
+    private static void ComputeMac(string secret, long timestampMilliseconds, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        var key = Encoding.UTF8.GetBytes(secret);
+        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestampMilliseconds}."));
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(prefix);
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(destination);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Herald.Signing;
+
+/// <summary>
+/// The Standard Webhooks scheme: <c>v1,</c> + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)),
+/// where the key is the base64-decoded secret after <c>whsec_</c>.
+/// </summary>
+public static class StandardWebhookSignature
+{
+    private const string VersionPrefix = "v1,";
+
+    /// <summary>Signs one message with one decoded key and returns <c>v1,&lt;base64&gt;</c>.</summary>
+    public static string Sign(ReadOnlySpan<byte> key, string messageId, long timestampSeconds, ReadOnlySpan<byte> body)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(key, messageId, timestampSeconds, body, mac);
+        return VersionPrefix + Convert.ToBase64String(mac);
+    }
+
+    /// <summary>
+    /// Signs with every key and joins the results with spaces, as Standard Webhooks does during rotation.
+    /// </summary>
+    public static string SignAll(IReadOnlyList<byte[]> keys, string messageId, long timestampSeconds, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 1)
+        {
+            return Sign(keys[0], messageId, timestampSeconds, body);
+        }
+
+        var builder = new StringBuilder();
+        foreach (var key in keys)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+
+            builder.Append(Sign(key, messageId, timestampSeconds, body));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// True when any <c>v1,</c> entry of <paramref name="signatureHeader"/> matches the message under
+    /// <paramref name="key"/>. Comparison is constant-time per entry.
+    /// </summary>
+    public static bool Verify(ReadOnlySpan<byte> key, string messageId, long timestampSeconds, ReadOnlySpan<byte> body, string signatureHeader)
+    {
+        ArgumentNullException.ThrowIfNull(signatureHeader);
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(key, messageId, timestampSeconds, body, expected);
+        Span<byte> candidate = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var matched = false;
+        foreach (var range in signatureHeader.AsSpan().Split(' '))
+        {
+            var entry = signatureHeader.AsSpan()[range];
+            if (!entry.StartsWith(VersionPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (Convert.TryFromBase64Chars(entry[VersionPrefix.Length..], candidate, out var written)
+                && written == candidate.Length
+                && CryptographicOperations.FixedTimeEquals(candidate, expected))
+            {
+                matched = true;
+            }
+        }
+
+        return matched;
+    }
+
+    private static void ComputeMac(ReadOnlySpan<byte> key, string messageId, long timestampSeconds, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{messageId}.{timestampSeconds}."));
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(prefix);
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(destination);
+    }
+}
