@@ -1,0 +1,64 @@
+namespace Herald.Core.Webhooks;
+
+/// <summary>A webhook definition as stored. Secrets live in <see cref="Secrets"/>, never in API output.</summary>
+public sealed record Webhook
+{
+    public required string Id { get; init; }
+
+    public string? DomainId { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public required string Url { get; init; }
+
+    public required string EventType { get; init; }
+
+    /// <summary>Null means every operation (<c>all</c> is stored as null).</summary>
+    public string? Operation { get; init; }
+
+    public string? Realm { get; init; }
+
+    public string? ObjectId { get; init; }
+
+    /// <summary>Query-language filter; null or empty matches everything.</summary>
+    public string? Query { get; init; }
+
+    public WebhookStatus Status { get; init; } = WebhookStatus.Enabled;
+
+    /// <summary>Extra request headers set on every delivery.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Delays in seconds between attempts; null means <see cref="RetryPolicy.DefaultSchedule"/>.</summary>
+    public IReadOnlyList<int>? RetrySchedule { get; init; }
+
+    public int TimeoutSeconds { get; init; } = WebhookLimits.DefaultTimeoutSeconds;
+
+    /// <summary>Signing secrets, newest first; older ones sign too until they expire (rotation grace).</summary>
+    public IReadOnlyList<WebhookSecretEntry> Secrets { get; init; } = [];
+
+    public DateTimeOffset DateCreated { get; init; }
+
+    public DateTimeOffset DateModified { get; init; }
+
+    public DateTimeOffset? FirstFailedAt { get; init; }
+
+    public string? LastError { get; init; }
+
+    /// <summary>The secrets that sign at <paramref name="now"/>, newest first.</summary>
+    public IEnumerable<string> ActiveSecrets(DateTimeOffset now) =>
+        Secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).Select(s => s.Secret);
+}
+
+/// <summary>A signing secret and, for a rotated-out one, when it stops signing.</summary>
+public sealed record WebhookSecretEntry(string Secret, DateTimeOffset? ExpiresAt);
+
+public static class WebhookLimits
+{
+    public const int DefaultTimeoutSeconds = 30;
+    public const int MaxTimeoutSeconds = 60;
+    public const int MaxHeaders = 10;
+    public const int MaxRetryAttempts = 20;
+    public const int MaxRetryDelaySeconds = 7 * 24 * 3600;
+}

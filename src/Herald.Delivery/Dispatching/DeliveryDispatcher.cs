@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using Herald.Core.Deliveries;
+using Herald.Core.Webhooks;
+using Herald.Delivery.Http;
+using Herald.Delivery.Webhooks;
+using Herald.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Delivery.Dispatching;
+
+/// <summary>
+/// The delivery loop: claims due deliveries in batches, sends each on the pooled client, records the
+/// attempt (group-committed by the store) and schedules the next one. It sleeps only when nothing is
+/// due, and wakes at once on <see cref="DispatchSignal"/> or when the next retry falls due.
+/// </summary>
+public sealed partial class DeliveryDispatcher(
+    IDeliveryStore store,
+    WebhookRegistry registry,
+    WebhookSender sender,
+    DispatchSignal signal,
+    IOptions<DispatcherOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryDispatcher> logger) : BackgroundService
+{
+    private readonly DispatcherOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Random _random = new();
+
+    /// <summary>Attempts currently being sent.</summary>
+    public int InFlight => _inFlight.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await registry.RefreshAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunRoundAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A database hiccup must not kill delivery; back off briefly and go on.
+                Log.RoundFailed(logger, ex);
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var pending = _inFlight.Values.ToArray();
+        if (pending.Length == 0)
+        {
+            return;
+        }
+
+        // Let in-flight attempts finish; cancel what is still running after the grace period and
+        // give those leases back, so another start (or node) sends them at once.
+        var all = Task.WhenAll(pending);
+        await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, time, cancellationToken));
+        await _abort.CancelAsync();
+        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
+    private async Task RunRoundAsync(CancellationToken stoppingToken)
+    {
+        var free = _options.MaxConcurrency - _inFlight.Count;
+        if (free <= 0)
+        {
+            await signal.WaitAsync(_options.MaxIdle, time, stoppingToken);
+            return;
+        }
+
+        var want = Math.Min(free, _options.ClaimBatch);
+        var now = time.GetUtcNow();
+        var lease = TimeSpan.FromSeconds(WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
+        var claimed = await store.ClaimDueAsync(_options.NodeId, now, lease, want, stoppingToken);
+        foreach (var delivery in claimed)
+        {
+            // Registered before it starts, so its own removal can never run first.
+            var start = new Task<Task>(() => ProcessAsync(delivery));
+            _inFlight[delivery.Id] = start.Unwrap();
+            start.Start(TaskScheduler.Default);
+        }
+
+        if (claimed.Count < want)
+        {
+            await signal.WaitAsync(await IdleTimeAsync(stoppingToken), time, stoppingToken);
+        }
+    }
+
+    private async Task<TimeSpan> IdleTimeAsync(CancellationToken cancellationToken)
+    {
+        var next = await store.NextDueAsync(cancellationToken);
+        if (next is null)
+        {
+            return _options.MaxIdle;
+        }
+
+        var wait = next.Value - time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < _options.MaxIdle ? wait : _options.MaxIdle;
+    }
+
+    private async Task ProcessAsync(ClaimedDelivery delivery)
+    {
+        try
+        {
+            var webhook = registry.Current.Find(delivery.WebhookId)?.Webhook;
+            if (webhook is null || !webhook.Status.Sends())
+            {
+                // Deleted, paused or disabled since the claim: the store holds or cancels it.
+                await store.ReleaseAsync(_options.NodeId, [delivery.Id], CancellationToken.None);
+                return;
+            }
+
+            var attempt = delivery.AttemptCount + 1;
+            var started = time.GetUtcNow();
+            var result = await sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+            var record = ToRecord(webhook, delivery, attempt, started, result);
+            var changes = await store.CompleteAsync([record], time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
+            Log.Attempted(logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
+            if (changes.Count > 0)
+            {
+                foreach (var change in changes)
+                {
+                    Log.StatusChanged(logger, change.WebhookId, change.From.ToWire(), change.To.ToWire());
+                }
+
+                await registry.RefreshAsync(CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            await store.ReleaseAsync(_options.NodeId, [delivery.Id], CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Leave the lease to expire: the delivery is retried, never lost.
+            Log.ProcessFailed(logger, delivery.Id, ex);
+        }
+        finally
+        {
+            _inFlight.TryRemove(delivery.Id, out _);
+            signal.Notify();
+        }
+    }
+
+    private AttemptRecord ToRecord(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset started, SendResult result)
+    {
+        DateTimeOffset? next = null;
+        if (!result.Succeeded && RetryPolicy.NextDelay(attempt, webhook.RetrySchedule, _random.NextDouble()) is { } delay)
+        {
+            if (result.TimedOut || (result.StatusCode is { } code && RetryPolicy.IsThrottle(code)))
+            {
+                delay = delay < RetryPolicy.ThrottleFloor ? RetryPolicy.ThrottleFloor : delay;
+                delay = RetryPolicy.ApplyRetryAfter(delay, result.RetryAfter);
+            }
+
+            next = time.GetUtcNow() + delay;
+        }
+
+        return new AttemptRecord(
+            delivery.Id, webhook.Id, attempt, started, result.StatusCode, result.Duration.TotalMilliseconds,
+            result.Error, result.ResponseBody, result.Succeeded, next);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} to webhook {WebhookId}: attempt {Attempt} answered {StatusCode} in {DurationMs:F1} ms")]
+        public static partial void Attempted(ILogger logger, string deliveryId, string webhookId, int attempt, int statusCode, double durationMs);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Webhook {WebhookId} went from {From} to {To}")]
+        public static partial void StatusChanged(ILogger logger, string webhookId, string from, string to);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "A dispatch round failed")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Processing delivery {DeliveryId} failed; its lease will expire and it will be retried")]
+        public static partial void ProcessFailed(ILogger logger, string deliveryId, Exception exception);
+    }
+}

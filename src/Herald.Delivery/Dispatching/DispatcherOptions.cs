@@ -1,0 +1,30 @@
+using Herald.Core.Webhooks;
+
+namespace Herald.Delivery.Dispatching;
+
+public sealed class DispatcherOptions
+{
+    /// <summary>Attempts in flight at once across all webhooks.</summary>
+    public int MaxConcurrency { get; set; } = 512;
+
+    /// <summary>Most deliveries claimed per round trip to the store.</summary>
+    public int ClaimBatch { get; set; } = 256;
+
+    /// <summary>How long a claim outlives the attempt's timeout before another node may take it.</summary>
+    public TimeSpan LeaseSlack { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Longest idle sleep. New work wakes the loop at once; this only bounds how late a lease that ran
+    /// out elsewhere (another node died) is noticed.
+    /// </summary>
+    public TimeSpan MaxIdle { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a FAILING webhook may keep failing before it is DISABLED.</summary>
+    public TimeSpan DisableAfter { get; set; } = WebhookStatusMachine.DefaultDisableAfter;
+
+    /// <summary>On shutdown, how long in-flight attempts may finish before they are cancelled and released.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>This node's name in leases.</summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+}

@@ -1,0 +1,64 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Webhooks;
+using Herald.Storage;
+
+namespace Herald.Server;
+
+internal sealed record ListResponse<T>(IReadOnlyList<T> Objects, string? Next);
+
+internal sealed record WebhookResponse(
+    string Id,
+    string? Name,
+    string? Description,
+    string Url,
+    string EventType,
+    string? Operation,
+    string? Realm,
+    string? ObjectId,
+    string? DomainId,
+    string? Query,
+    string Status,
+    IReadOnlyDictionary<string, string> Headers,
+    IReadOnlyList<int>? RetrySchedule,
+    int TimeoutSeconds,
+    string Ordering,
+    DateTime DateCreated,
+    DateTime DateModified,
+    DateTime? FirstFailedAt,
+    string? LastError,
+    string? Secret)
+{
+    /// <summary>The secret appears only when <paramref name="withSecret"/> (create and rotate).</summary>
+    public static WebhookResponse From(Webhook w, bool withSecret = false) => new(
+        w.Id, w.Name, w.Description, w.Url, w.EventType, w.Operation, w.Realm, w.ObjectId, w.DomainId, w.Query,
+        w.Status.ToWire(), w.Headers, w.RetrySchedule, w.TimeoutSeconds, "none",
+        w.DateCreated.UtcDateTime, w.DateModified.UtcDateTime, w.FirstFailedAt?.UtcDateTime, w.LastError,
+        withSecret ? w.Secrets.FirstOrDefault()?.Secret : null);
+}
+
+internal sealed record AttemptResponse(int Number, DateTime StartedAt, int? StatusCode, double DurationMs, string? Error, string? ResponseBody);
+
+internal sealed record DeliveryResponse(
+    string Id,
+    string WebhookId,
+    string EventId,
+    string? ObjectId,
+    string Status,
+    int AttemptCount,
+    DateTime? NextAttemptAt,
+    DateTime DateCreated,
+    DateTime DateModified,
+    int? LastStatusCode,
+    string? LastError,
+    IReadOnlyList<AttemptResponse>? Attempts)
+{
+    public static DeliveryResponse From(DeliveryView d) => new(
+        d.Id, d.WebhookId, d.EventId, d.ObjectId, d.Status.ToWire(), d.AttemptCount,
+        d.Status == DeliveryStatus.Pending ? d.NextAttemptAt?.UtcDateTime : null,
+        d.CreatedAt.UtcDateTime, d.UpdatedAt.UtcDateTime, d.LastStatusCode, d.LastError,
+        d.Attempts?.Select(a => new AttemptResponse(a.Number, a.StartedAt.UtcDateTime, a.StatusCode, Math.Round(a.DurationMs, 3), a.Error, a.ResponseBody)).ToList());
+}
+
+internal sealed record EventsAccepted(IReadOnlyList<string> Ids);
+
+internal sealed record KeyCreated(string Id, string Key, string? DomainId, string? Name);

@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace Herald.Server;
+
+/// <summary>Reads a bounded JSON request body, answering 413 or 400 (with where) on bad input.</summary>
+internal static class JsonBody
+{
+    public const int DefaultLimit = 1024 * 1024;
+
+    public static async Task<(JsonDocument? Document, byte[]? Bytes, IResult? Error)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return (null, null, ApiResults.Error(413, $"the body is larger than the limit of {limit} bytes"));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return (null, null, ApiResults.Error(413, $"the body is larger than the limit of {limit} bytes"));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0)
+        {
+            return (null, null, ApiResults.BadRequest("the body is empty; a JSON document is required", "$"));
+        }
+
+        try
+        {
+            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 128 }), bytes, null);
+        }
+        catch (JsonException ex)
+        {
+            var where = $"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}";
+            return (null, null, ApiResults.BadRequest($"malformed JSON at {where}", ex.Path ?? "$"));
+        }
+    }
+}

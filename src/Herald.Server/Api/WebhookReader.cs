@@ -1,0 +1,376 @@
+using System.Text.Json;
+using Herald.Core.Events;
+using Herald.Core.Webhooks;
+using Herald.Server.Auth;
+using Herald.Signing;
+
+namespace Herald.Server;
+
+/// <summary>A rejected field: message, JSON path, and for queries the 1-based column.</summary>
+internal sealed record FieldError(string Message, string Path, int? Position = null, int Status = 400);
+
+/// <summary>
+/// Reads a webhook request body onto a webhook. Create and PUT set every user field (absent ones
+/// take their defaults); PATCH changes only the fields present. Unknown fields are ignored so
+/// scripts that echo a GET back keep working.
+/// </summary>
+internal sealed class WebhookReader(QueryLanguage queries)
+{
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        WebhookHeaders.Id, WebhookHeaders.Timestamp, WebhookHeaders.Signature, WebhookHeaders.DeliveryId,
+        WebhookHeaders.Event, WebhookHeaders.IgniteSignature, WebhookHeaders.Attempt,
+        "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection",
+    };
+
+    public FieldError? Apply(JsonElement body, Webhook baseline, bool partial, Caller caller, out Webhook result)
+    {
+        result = baseline;
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            return new FieldError("the body must be a JSON object", "$");
+        }
+
+        var w = partial ? baseline : baseline with
+        {
+            Name = null, Description = null, Operation = null, Realm = null, ObjectId = null, Query = null,
+            Headers = new Dictionary<string, string>(), RetrySchedule = null, TimeoutSeconds = WebhookLimits.DefaultTimeoutSeconds,
+        };
+
+        var error = ReadText(body, "name", 200, v => w = w with { Name = v })
+            ?? ReadText(body, "description", 2000, v => w = w with { Description = v })
+            ?? ReadEventType(body, partial, ref w)
+            ?? ReadOperation(body, ref w)
+            ?? ReadText(body, "realm", 200, v => w = w with { Realm = v })
+            ?? ReadText(body, "object_id", 200, v => w = w with { ObjectId = v })
+            ?? ReadTarget(body, partial, ref w)
+            ?? ReadDomain(body, caller, ref w)
+            ?? ReadQuery(body, ref w)
+            ?? ReadStatus(body, baseline, ref w)
+            ?? ReadHeaders(body, ref w)
+            ?? ReadRetry(body, ref w)
+            ?? ReadSecret(body)
+            ?? ReadNotYetSupported(body);
+        result = w;
+        return error;
+    }
+
+    private static FieldError? ReadText(JsonElement body, string name, int maxLength, Action<string?> set)
+    {
+        if (!body.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            set(null);
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return new FieldError($"{name} must be a string or null", name);
+        }
+
+        var text = value.GetString()!;
+        if (text.Length > maxLength)
+        {
+            return new FieldError($"{name} is longer than {maxLength} characters", name);
+        }
+
+        set(text.Length == 0 ? null : text);
+        return null;
+    }
+
+    private static FieldError? ReadEventType(JsonElement body, bool partial, ref Webhook w)
+    {
+        if (!body.TryGetProperty("event_type", out var value))
+        {
+            return partial ? null : new FieldError("event_type is required", "event_type");
+        }
+
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 200 } text)
+        {
+            return new FieldError("event_type must be a non-empty string", "event_type");
+        }
+
+        w = w with { EventType = text };
+        return null;
+    }
+
+    private static FieldError? ReadOperation(JsonElement body, ref Webhook w)
+    {
+        if (!body.TryGetProperty("operation", out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            w = w with { Operation = null };
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text || (text != Operations.All && !Operations.IsKnown(text)))
+        {
+            return new FieldError($"operation must be null, \"all\" or one of {string.Join(", ", Operations.Values)}", "operation");
+        }
+
+        w = w with { Operation = text };
+        return null;
+    }
+
+    private static FieldError? ReadTarget(JsonElement body, bool partial, ref Webhook w)
+    {
+        var hasUrl = body.TryGetProperty("url", out var url) && url.ValueKind != JsonValueKind.Null;
+        var hasHost = body.TryGetProperty("hostname", out var host) && host.ValueKind != JsonValueKind.Null;
+        if (!hasUrl && !hasHost)
+        {
+            return partial ? null : new FieldError("url (or hostname and path) is required", "url");
+        }
+
+        string text;
+        string path;
+        if (hasUrl)
+        {
+            if (url.ValueKind != JsonValueKind.String)
+            {
+                return new FieldError("url must be a string", "url");
+            }
+
+            text = url.GetString()!;
+            path = "url";
+        }
+        else
+        {
+            if (host.ValueKind != JsonValueKind.String || host.GetString() is not { Length: > 0 } hostname)
+            {
+                return new FieldError("hostname must be a non-empty string", "hostname");
+            }
+
+            var suffix = body.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : string.Empty;
+            var withScheme = hostname.Contains("://", StringComparison.Ordinal) ? hostname : "https://" + hostname;
+            text = withScheme.TrimEnd('/') + (suffix.Length == 0 || suffix.StartsWith('/') ? suffix : "/" + suffix);
+            path = "hostname";
+        }
+
+        if (text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+        {
+            return new FieldError("the target must be an absolute http or https URL", path);
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return new FieldError("credentials in the URL are not allowed; use auth", path);
+        }
+
+        w = w with { Url = uri.AbsoluteUri };
+        return null;
+    }
+
+    private static FieldError? ReadDomain(JsonElement body, Caller caller, ref Webhook w)
+    {
+        if (!caller.IsAdmin)
+        {
+            if (body.TryGetProperty("domain_id", out var requested) && requested.ValueKind == JsonValueKind.String
+                && !string.Equals(requested.GetString(), caller.DomainId, StringComparison.Ordinal))
+            {
+                return new FieldError("a domain key can only manage webhooks of its own domain", "domain_id", Status: 403);
+            }
+
+            w = w with { DomainId = caller.DomainId };
+            return null;
+        }
+
+        return ReadText(body, "domain_id", 200, v => w = w with { DomainId = v }) is { } error ? error : null;
+    }
+
+    private FieldError? ReadQuery(JsonElement body, ref Webhook w)
+    {
+        if (!body.TryGetProperty("query", out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        {
+            return new FieldError("query must be a string or null", "query");
+        }
+
+        var text = value.GetString();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            w = w with { Query = null };
+            return null;
+        }
+
+        if (queries.Validate(text) is { } invalid)
+        {
+            return new FieldError($"invalid query: {invalid.Message} (column {invalid.Position})", "query", invalid.Position);
+        }
+
+        w = w with { Query = text };
+        return null;
+    }
+
+    private static FieldError? ReadStatus(JsonElement body, Webhook baseline, ref Webhook w)
+    {
+        if (!body.TryGetProperty("status", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !WebhookStatusNames.TryParse(value.GetString(), out var status))
+        {
+            return new FieldError("status must be ENABLED, DISABLED or PAUSED", "status");
+        }
+
+        if (status == WebhookStatus.Failing)
+        {
+            // FAILING is Herald's verdict; echoing it back (a GET then PUT) leaves the status alone.
+            return baseline.Status == WebhookStatus.Failing ? null : new FieldError("status FAILING is set by Herald, not by a request", "status");
+        }
+
+        // Enabling by hand starts the failure clock afresh.
+        w = status == baseline.Status ? w : w with { Status = status, FirstFailedAt = status == WebhookStatus.Enabled ? null : w.FirstFailedAt };
+        return null;
+    }
+
+    private static FieldError? ReadHeaders(JsonElement body, ref Webhook w)
+    {
+        if (!body.TryGetProperty("headers", out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            w = w with { Headers = new Dictionary<string, string>() };
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return new FieldError("headers must be an object of header names to string values", "headers");
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in value.EnumerateObject())
+        {
+            var path = $"headers.{header.Name}";
+            if (headers.Count == WebhookLimits.MaxHeaders)
+            {
+                return new FieldError($"at most {WebhookLimits.MaxHeaders} custom headers are allowed", "headers");
+            }
+
+            if (!HeaderRules.IsToken(header.Name))
+            {
+                return new FieldError($"'{header.Name}' is not a valid header name", path);
+            }
+
+            if (Reserved.Contains(header.Name) || header.Name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
+            {
+                return new FieldError($"header '{header.Name}' is set by Herald and cannot be overridden", path);
+            }
+
+            if (header.Value.ValueKind != JsonValueKind.String || header.Value.GetString() is not { } text)
+            {
+                return new FieldError($"header '{header.Name}' must have a string value", path);
+            }
+
+            if (!HeaderRules.IsValidValue(text))
+            {
+                return new FieldError($"header '{header.Name}' has a value with control characters (CR, LF, NUL are not allowed)", path);
+            }
+
+            if (!headers.TryAdd(header.Name, text))
+            {
+                return new FieldError($"header '{header.Name}' is given twice", path);
+            }
+        }
+
+        w = w with { Headers = headers };
+        return null;
+    }
+
+    private static FieldError? ReadRetry(JsonElement body, ref Webhook w)
+    {
+        if (body.TryGetProperty("timeout_seconds", out var timeout) && timeout.ValueKind != JsonValueKind.Null)
+        {
+            if (!timeout.TryGetInt32(out var seconds) || seconds < 1 || seconds > WebhookLimits.MaxTimeoutSeconds)
+            {
+                return new FieldError($"timeout_seconds must be a whole number from 1 to {WebhookLimits.MaxTimeoutSeconds}", "timeout_seconds");
+            }
+
+            w = w with { TimeoutSeconds = seconds };
+        }
+
+        if (!body.TryGetProperty("retry_schedule", out var schedule))
+        {
+            return null;
+        }
+
+        if (schedule.ValueKind == JsonValueKind.Null)
+        {
+            w = w with { RetrySchedule = null };
+            return null;
+        }
+
+        if (schedule.ValueKind != JsonValueKind.Array || schedule.GetArrayLength() > WebhookLimits.MaxRetryAttempts)
+        {
+            return new FieldError($"retry_schedule must be an array of at most {WebhookLimits.MaxRetryAttempts} delays in seconds", "retry_schedule");
+        }
+
+        var delays = new List<int>();
+        var index = 0;
+        foreach (var item in schedule.EnumerateArray())
+        {
+            if (!item.TryGetInt32(out var delay) || delay < 0 || delay > WebhookLimits.MaxRetryDelaySeconds)
+            {
+                return new FieldError($"each retry delay must be a whole number of seconds from 0 to {WebhookLimits.MaxRetryDelaySeconds}", $"retry_schedule[{index}]");
+            }
+
+            delays.Add(delay);
+            index++;
+        }
+
+        w = w with { RetrySchedule = delays };
+        return null;
+    }
+
+    private static FieldError? ReadSecret(JsonElement body)
+    {
+        if (body.TryGetProperty("secret", out var secret) && secret.ValueKind != JsonValueKind.Null
+            && (secret.ValueKind != JsonValueKind.String || !WebhookSecret.IsValid(secret.GetString())))
+        {
+            return new FieldError("secret must be whsec_ followed by base64 of at least 24 bytes", "secret");
+        }
+
+        return null;
+    }
+
+    // Options whose delivery side is not built yet are refused rather than silently ignored:
+    // a webhook that silently drops its auth would send unauthenticated requests.
+    private static FieldError? ReadNotYetSupported(JsonElement body)
+    {
+        if (body.TryGetProperty("auth", out var auth) && auth.ValueKind != JsonValueKind.Null
+            && !(auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("type", out var type) && type.ValueEquals("none")))
+        {
+            return new FieldError("auth other than {\"type\":\"none\"} is not supported by this version", "auth");
+        }
+
+        if (body.TryGetProperty("payload", out var payload) && payload.ValueKind != JsonValueKind.Null)
+        {
+            return new FieldError("payload shaping is not supported by this version", "payload");
+        }
+
+        if (body.TryGetProperty("ordering", out var ordering) && ordering.ValueKind != JsonValueKind.Null && !ordering.ValueEquals("none"))
+        {
+            return new FieldError("ordering other than \"none\" is not supported by this version", "ordering");
+        }
+
+        return null;
+    }
+}

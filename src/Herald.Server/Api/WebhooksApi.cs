@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Herald.Core.Webhooks;
+using Herald.Delivery.Webhooks;
+using Herald.Server.Auth;
+using Herald.Server.Hosting;
+using Herald.Signing;
+using Herald.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server;
+
+internal static class WebhooksApi
+{
+    public static void MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPut("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: false, context, service, ct));
+        group.MapPatch("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: true, context, service, ct));
+        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/{id}/secret/rotate", RotateAsync);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)
+    {
+        if (!Paging.TryRead(context.Request, out var page, out var error))
+        {
+            return error!;
+        }
+
+        var result = await store.ListAsync(context.Caller().Scope, page, ct);
+        return Results.Ok(new ListResponse<WebhookResponse>(result.Objects.Select(w => WebhookResponse.From(w)).ToList(), result.Next));
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store, CancellationToken ct)
+    {
+        var webhook = await store.GetAsync(id, ct);
+        return webhook is not null && context.Caller().CanSee(webhook.DomainId)
+            ? Results.Ok(WebhookResponse.From(webhook))
+            : ApiResults.NotFound("webhook");
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, WebhookService service, CancellationToken ct)
+    {
+        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        using (document)
+        {
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var outcome = await service.CreateAsync(document!.RootElement, context.Caller(), ct);
+            return outcome.Error is { } invalid
+                ? ToResult(invalid)
+                : Results.Created($"/api/v1/webhooks/{outcome.Webhook!.Id}", WebhookResponse.From(outcome.Webhook, withSecret: true));
+        }
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, bool partial, HttpContext context, WebhookService service, CancellationToken ct)
+    {
+        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        using (document)
+        {
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var outcome = await service.UpdateAsync(id, document!.RootElement, partial, context.Caller(), ct);
+            return outcome.Error is { } invalid ? ToResult(invalid)
+                : outcome.Webhook is null ? ApiResults.NotFound("webhook")
+                : Results.Ok(WebhookResponse.From(outcome.Webhook));
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, WebhookService service, CancellationToken ct) =>
+        await service.DeleteAsync(id, context.Caller(), ct) ? Results.NoContent() : ApiResults.NotFound("webhook");
+
+    private static async Task<IResult> RotateAsync(string id, HttpContext context, WebhookService service, CancellationToken ct)
+    {
+        var grace = TimeSpan.FromHours(24);
+        if (context.Request.ContentLength > 0)
+        {
+            var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+            using (document)
+            {
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                if (document!.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("grace_seconds", out var value))
+                {
+                    if (!value.TryGetInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
+                    {
+                        return ApiResults.BadRequest("grace_seconds must be a whole number from 0 to 2592000 (30 days)", "grace_seconds");
+                    }
+
+                    grace = TimeSpan.FromSeconds(seconds);
+                }
+            }
+        }
+
+        var webhook = await service.RotateSecretAsync(id, grace, context.Caller(), ct);
+        return webhook is null ? ApiResults.NotFound("webhook") : Results.Ok(WebhookResponse.From(webhook, withSecret: true));
+    }
+
+    private static IResult ToResult(FieldError error) =>
+        error.Position is { } position
+            ? Results.Json(new { error = new { message = error.Message, path = error.Path, position } }, statusCode: error.Status)
+            : ApiResults.Error(error.Status, error.Message, error.Path);
+}
+
+internal sealed record WebhookOutcome(Webhook? Webhook, FieldError? Error);
+
+/// <summary>Webhook changes shared by the Herald and iconik-compatible routes.</summary>
+internal sealed class WebhookService(IWebhookStore store, WebhookRegistry registry, WebhookReader reader, IOptions<HeraldOptions> options, TimeProvider time)
+{
+    public async Task<WebhookOutcome> CreateAsync(JsonElement body, Caller caller, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var blank = new Webhook { Id = Guid.CreateVersion7().ToString(), Url = string.Empty, EventType = string.Empty, DateCreated = now, DateModified = now };
+        if (reader.Apply(body, blank, partial: false, caller, out var webhook) is { } error)
+        {
+            return new WebhookOutcome(null, error);
+        }
+
+        var limit = options.Value.MaxWebhooksPerDomain;
+        if (limit > 0 && webhook.DomainId is not null && await store.CountAsync(webhook.DomainId, ct) >= limit)
+        {
+            return new WebhookOutcome(null, new FieldError($"domain {webhook.DomainId} already has the maximum of {limit} webhooks", "domain_id", Status: 409));
+        }
+
+        var secret = body.TryGetProperty("secret", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : WebhookSecret.Generate();
+        webhook = webhook with { Secrets = [new WebhookSecretEntry(secret, null)] };
+        await store.InsertAsync(webhook, ct);
+        await registry.RefreshAsync(ct);
+        return new WebhookOutcome(webhook, null);
+    }
+
+    public async Task<WebhookOutcome> UpdateAsync(string id, JsonElement body, bool partial, Caller caller, CancellationToken ct)
+    {
+        FieldError? error = null;
+        var updated = await store.UpdateAsync(
+            id,
+            current =>
+            {
+                if (!caller.CanSee(current.DomainId))
+                {
+                    return null;
+                }
+
+                error = reader.Apply(body, current, partial, caller, out var changed);
+                return error is null ? changed with { DateModified = time.GetUtcNow() } : null;
+            },
+            ct);
+        if (updated is not null)
+        {
+            await registry.RefreshAsync(ct);
+        }
+
+        return new WebhookOutcome(updated, error);
+    }
+
+    public async Task<bool> DeleteAsync(string id, Caller caller, CancellationToken ct)
+    {
+        var webhook = await store.GetAsync(id, ct);
+        if (webhook is null || !caller.CanSee(webhook.DomainId) || !await store.DeleteAsync(id, time.GetUtcNow(), ct))
+        {
+            return false;
+        }
+
+        await registry.RefreshAsync(ct);
+        return true;
+    }
+
+    /// <summary>A new secret signs from now on; the old ones keep signing beside it for <paramref name="grace"/>.</summary>
+    public async Task<Webhook?> RotateSecretAsync(string id, TimeSpan grace, Caller caller, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var updated = await store.UpdateAsync(
+            id,
+            current => !caller.CanSee(current.DomainId) ? null : current with
+            {
+                Secrets = [new WebhookSecretEntry(WebhookSecret.Generate(), null),
+                    .. current.Secrets
+                        .Where(s => s.ExpiresAt is null || s.ExpiresAt > now)
+                        .Select(s => s with { ExpiresAt = s.ExpiresAt is { } e && e < now + grace ? e : now + grace })
+                        .Where(s => s.ExpiresAt > now)],
+                DateModified = now,
+            },
+            ct);
+        if (updated is not null)
+        {
+            await registry.RefreshAsync(ct);
+        }
+
+        return updated;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Herald.Delivery;
+using Herald.Delivery.Dispatching;
+using Herald.Delivery.Webhooks;
+using Herald.Server.Auth;
+using Herald.Storage;
+using Herald.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server.Hosting;
+
+/// <summary>The composition root: services in, endpoints out.</summary>
+internal static class HeraldApplication
+{
+    public static WebApplicationBuilder AddHerald(this WebApplicationBuilder builder)
+    {
+        var options = HeraldConfiguration.Read(builder.Configuration);
+        if (options.Database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("HERALD_DATABASE looks like a PostgreSQL connection string; this version runs on SQLite only. Give a file path.");
+        }
+
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5080");
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
+        services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher"));
+        services.AddHeraldDelivery();
+        services.AddSingleton<QueryLanguage>();
+        services.AddSingleton<IEventFilterCompiler>(sp => sp.GetRequiredService<QueryLanguage>());
+        services.AddSingleton<WebhookReader>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+
+    public static async Task<WebApplication> UseHeraldAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
+        await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
+        await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapHealthApi();
+        app.MapWebhooksApi();
+        app.MapEventsApi();
+        app.MapDeliveriesApi();
+        app.MapKeysApi();
+        app.MapQueryApi();
+        return app;
+    }
+}

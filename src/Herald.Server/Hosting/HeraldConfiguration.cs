@@ -1,0 +1,18 @@
+namespace Herald.Server.Hosting;
+
+internal static class HeraldConfiguration
+{
+    /// <summary>
+    /// Binds <c>Herald:*</c>, then lets the contract's environment variables (HERALD_DATABASE,
+    /// HERALD_ADMIN_KEY, HERALD_ALLOWED_NETWORKS) override it.
+    /// </summary>
+    public static HeraldOptions Read(IConfiguration configuration)
+    {
+        var options = new HeraldOptions();
+        configuration.GetSection("Herald").Bind(options);
+        options.Database = configuration["HERALD_DATABASE"] is { Length: > 0 } db ? db : options.Database;
+        options.AdminKey = configuration["HERALD_ADMIN_KEY"] is { Length: > 0 } key ? key : options.AdminKey;
+        options.AllowedNetworks = configuration["HERALD_ALLOWED_NETWORKS"] is { Length: > 0 } nets ? nets : options.AllowedNetworks;
+        return options;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Herald.Server.Hosting;
+
+/// <summary>Settings under <c>Herald:*</c> (or the <c>HERALD_*</c> environment variables).</summary>
+public sealed class HeraldOptions
+{
+    /// <summary>A SQLite file path (default <c>./data/herald.db</c>) or a PostgreSQL connection string.</summary>
+    public string Database { get; set; } = "./data/herald.db";
+
+    /// <summary>The admin API key; when unset, one is generated on first start and printed once.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>Comma-separated CIDRs that delivery may reach although they are not public.</summary>
+    public string? AllowedNetworks { get; set; }
+
+    /// <summary>Largest accepted publish body.</summary>
+    public int MaxEventBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most webhooks one domain may have (Scaleflex allows 5); 0 means no limit.</summary>
+    public int MaxWebhooksPerDomain { get; set; }
+}

@@ -1,0 +1,77 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Webhooks;
+
+namespace Herald.Storage;
+
+/// <summary>A due delivery leased to one dispatcher, with what it needs to send.</summary>
+public sealed record ClaimedDelivery(
+    string Id,
+    string WebhookId,
+    string EventId,
+    string? ObjectId,
+    int AttemptCount,
+    string EventName,
+    ReadOnlyMemory<byte> Body);
+
+/// <summary>The outcome of one attempt, and what happens to the delivery next.</summary>
+public sealed record AttemptRecord(
+    string DeliveryId,
+    string WebhookId,
+    int Number,
+    DateTimeOffset StartedAt,
+    int? StatusCode,
+    double DurationMs,
+    string? Error,
+    string? ResponseBody,
+    bool Succeeded,
+    DateTimeOffset? NextAttemptAt);
+
+/// <summary>A webhook whose status an attempt changed.</summary>
+public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, WebhookStatus To);
+
+public sealed record AttemptView(int Number, DateTimeOffset StartedAt, int? StatusCode, double DurationMs, string? Error, string? ResponseBody);
+
+public sealed record DeliveryView(
+    string Id,
+    string WebhookId,
+    string EventId,
+    string? ObjectId,
+    string? DomainId,
+    DeliveryStatus Status,
+    int AttemptCount,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int? LastStatusCode,
+    string? LastError,
+    IReadOnlyList<AttemptView>? Attempts);
+
+public sealed record DeliveryFilter(string? DomainId, string? WebhookId, DeliveryStatus? Status, string? ObjectId, PageRequest Page);
+
+public interface IDeliveryStore
+{
+    /// <summary>
+    /// Leases up to <paramref name="max"/> due deliveries of sending webhooks to <paramref name="owner"/>
+    /// until <c>now + lease</c>; a lease that runs out (a dead node) makes the delivery due again.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records attempts, moves their deliveries on, and applies the status machine to their webhooks.
+    /// Returns the webhooks whose status changed.
+    /// </summary>
+    Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
+
+    /// <summary>Gives leased deliveries back (on shutdown) so they are due at once.</summary>
+    Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken);
+
+    /// <summary>When the earliest pending, sendable delivery becomes due; null when there is none.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
+
+    Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken);
+
+    Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Makes a delivery due now again (also a failed or cancelled one). False when not found.</summary>
+    Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken);
+}

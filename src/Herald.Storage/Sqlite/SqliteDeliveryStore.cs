@@ -1,0 +1,229 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Events;
+using Herald.Core.Webhooks;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer) : IDeliveryStore
+{
+    private const string ViewColumns =
+        "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, next_attempt_at, created_at, updated_at, last_status_code, last_error";
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync<IReadOnlyList<ClaimedDelivery>>(
+            session =>
+            {
+                var nowMs = UnixTime.ToMs(now);
+                var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
+                using (var reader = session.Query(
+                    """
+                    UPDATE deliveries SET lease_owner = $0, lease_until = $1
+                    WHERE id IN (
+                        SELECT id FROM deliveries
+                        WHERE status = 0 AND held = 0 AND next_attempt_at <= $2 AND lease_until <= $2
+                        ORDER BY next_attempt_at LIMIT $3)
+                    RETURNING id, webhook_id, event_id, object_id, attempt_count
+                    """,
+                    owner, nowMs + (long)lease.TotalMilliseconds, nowMs, max))
+                {
+                    while (reader.Read())
+                    {
+                        rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+                    }
+                }
+
+                var claimed = new List<ClaimedDelivery>(rows.Count);
+                foreach (var row in rows)
+                {
+                    using var reader = session.Query("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
+                    if (reader.Read())
+                    {
+                        var name = EventNames.Format(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2));
+                        claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, name, (byte[])reader.GetValue(3)));
+                    }
+                }
+
+                return claimed;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync<IReadOnlyList<WebhookStatusChange>>(
+            session =>
+            {
+                var changes = new List<WebhookStatusChange>();
+                var nowMs = UnixTime.ToMs(now);
+                foreach (var attempt in attempts)
+                {
+                    session.Execute(
+                        "INSERT OR REPLACE INTO attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) VALUES ($0, $1, $2, $3, $4, $5, $6)",
+                        attempt.DeliveryId, attempt.Number, UnixTime.ToMs(attempt.StartedAt), attempt.StatusCode, attempt.DurationMs, attempt.Error, attempt.ResponseBody);
+                    var status = attempt.Succeeded ? DeliveryStatus.Succeeded
+                        : attempt.NextAttemptAt is null ? DeliveryStatus.Failed
+                        : DeliveryStatus.Pending;
+                    session.Execute(
+                        """
+                        UPDATE deliveries SET status = $1, attempt_count = MAX(attempt_count, $2), next_attempt_at = $3, lease_owner = NULL,
+                            lease_until = 0, last_status_code = $4, last_error = $5, updated_at = $6
+                        WHERE id = $0 AND status = 0
+                        """,
+                        attempt.DeliveryId, (int)status, attempt.Number, UnixTime.ToMs(attempt.NextAttemptAt), attempt.StatusCode, attempt.Error, nowMs);
+                    if (ApplyHealth(session, attempt, now, disableAfter) is { } change)
+                    {
+                        changes.Add(change);
+                    }
+                }
+
+                return changes;
+            },
+            cancellationToken);
+
+    public Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session =>
+            {
+                foreach (var id in deliveryIds)
+                {
+                    session.Execute("UPDATE deliveries SET lease_owner = NULL, lease_until = 0 WHERE id = $0 AND lease_owner = $1", id, owner);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        var value = session.Scalar("SELECT MIN(MAX(next_attempt_at, lease_until)) FROM deliveries WHERE status = 0 AND held = 0");
+        return Task.FromResult(UnixTime.FromMs(value));
+    }
+
+    public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        return Task.FromResult(Get(session, id, domainId, withAttempts: true));
+    }
+
+    public Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        using var reader = session.Query(
+            "SELECT " + ViewColumns + """
+             FROM deliveries
+            WHERE ($0 IS NULL OR domain_id = $0) AND ($1 IS NULL OR webhook_id = $1) AND ($2 IS NULL OR status = $2)
+              AND ($3 IS NULL OR object_id = $3) AND ($4 IS NULL OR id < $4)
+            ORDER BY id DESC LIMIT $5
+            """,
+            filter.DomainId, filter.WebhookId, filter.Status is { } s ? (int)s : null, filter.ObjectId, filter.Page.Cursor, filter.Page.Limit + 1);
+        var items = new List<DeliveryView>();
+        while (reader.Read())
+        {
+            items.Add(ReadView(reader, null));
+        }
+
+        return Task.FromResult(Paging.Cut(items, filter.Page.Limit, d => d.Id));
+    }
+
+    public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session =>
+            {
+                var nowMs = UnixTime.ToMs(now);
+                var changed = session.Execute(
+                    """
+                    UPDATE deliveries SET status = 0, next_attempt_at = $2, lease_until = 0, lease_owner = NULL, updated_at = $2,
+                        held = COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE webhooks.id = deliveries.webhook_id), 1)
+                    WHERE id = $0 AND ($1 IS NULL OR domain_id = $1) AND (status <> 0 OR lease_until <= $2)
+                    """,
+                    id, domainId, nowMs);
+                return changed == 0 ? null : Get(session, id, domainId, withAttempts: false);
+            },
+            cancellationToken);
+
+    private static WebhookStatusChange? ApplyHealth(SqliteSession session, AttemptRecord attempt, DateTimeOffset now, TimeSpan disableAfter)
+    {
+        WebhookHealth current;
+        using (var reader = session.Query("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId))
+        {
+            if (!reader.Read() || !WebhookStatusNames.TryParse(reader.GetString(0), out var status))
+            {
+                return null;
+            }
+
+            current = new WebhookHealth(status, UnixTime.FromMs(reader.GetValue(1)), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+
+        var verdict = new AttemptVerdict(attempt.Succeeded, attempt.StatusCode ?? 0, attempt.Error);
+        var next = WebhookStatusMachine.Apply(current, verdict, now, disableAfter);
+        if (next == current)
+        {
+            return null;
+        }
+
+        session.Execute(
+            "UPDATE webhooks SET status = $1, first_failed_at = $2, last_error = $3 WHERE id = $0",
+            attempt.WebhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError);
+        if (!next.Status.Sends())
+        {
+            session.Execute("UPDATE deliveries SET held = 1 WHERE webhook_id = $0 AND status = 0", attempt.WebhookId);
+        }
+
+        return next.Status == current.Status ? null : new WebhookStatusChange(attempt.WebhookId, current.Status, next.Status);
+    }
+
+    private static DeliveryView? Get(SqliteSession session, string id, string? domainId, bool withAttempts)
+    {
+        DeliveryView view;
+        using (var reader = session.Query("SELECT " + ViewColumns + " FROM deliveries WHERE id = $0 AND ($1 IS NULL OR domain_id = $1)", id, domainId))
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            view = ReadView(reader, null);
+        }
+
+        if (!withAttempts)
+        {
+            return view;
+        }
+
+        var attempts = new List<AttemptView>();
+        using (var reader = session.Query(
+            "SELECT number, started_at, status_code, duration_ms, error, response_body FROM attempts WHERE delivery_id = $0 ORDER BY number", id))
+        {
+            while (reader.Read())
+            {
+                attempts.Add(new AttemptView(
+                    reader.GetInt32(0),
+                    UnixTime.FromMs(reader.GetInt64(1)),
+                    reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                    reader.GetDouble(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+            }
+        }
+
+        return view with { Attempts = attempts };
+    }
+
+    private static DeliveryView ReadView(SqliteDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        (DeliveryStatus)reader.GetInt32(5),
+        reader.GetInt32(6),
+        UnixTime.FromMs(reader.GetValue(7)),
+        UnixTime.FromMs(reader.GetInt64(8)),
+        UnixTime.FromMs(reader.GetInt64(9)),
+        reader.IsDBNull(10) ? null : reader.GetInt32(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11),
+        attempts);
+}

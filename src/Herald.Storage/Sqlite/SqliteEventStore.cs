@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace Herald.Storage.Sqlite;
+
+internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
+{
+    public Task<IngestResult> IngestAsync(IngestBatch batch, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(session => Ingest(session, batch), cancellationToken);
+
+    private static IngestResult Ingest(SqliteSession session, IngestBatch batch)
+    {
+        var hasKey = batch.IdempotencyKey is not null;
+        var scope = batch.IdempotencyScope ?? string.Empty;
+        if (hasKey && session.Scalar("SELECT event_ids FROM idempotency_keys WHERE scope = $0 AND key = $1", scope, batch.IdempotencyKey) is string seen)
+        {
+            return new IngestResult(JsonSerializer.Deserialize<string[]>(seen) ?? [], Replayed: true);
+        }
+
+        var now = UnixTime.ToMs(batch.Now);
+        var ids = new string[batch.Events.Count];
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var stored = batch.Events[i];
+            var e = stored.Event;
+            session.Execute(
+                "INSERT INTO events (id, domain_id, event_type, realm, operation, object_id, body, received_at) VALUES ($0, $1, $2, $3, $4, $5, $6, $7)",
+                stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body.ToArray(), UnixTime.ToMs(stored.ReceivedAt));
+            ids[i] = stored.Id;
+        }
+
+        // A webhook paused or disabled since the caller matched holds its new deliveries at once.
+        foreach (var delivery in batch.Deliveries)
+        {
+            session.Execute(
+                """
+                INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at)
+                VALUES ($0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6)
+                """,
+                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now);
+        }
+
+        if (hasKey)
+        {
+            session.Execute(
+                "INSERT INTO idempotency_keys (scope, key, event_ids, created_at) VALUES ($0, $1, $2, $3)",
+                scope, batch.IdempotencyKey, JsonSerializer.Serialize(ids), now);
+        }
+
+        return new IngestResult(ids, Replayed: false);
+    }
+}

@@ -1,0 +1,79 @@
+namespace Herald.Storage.Sqlite;
+
+/// <summary>Schema steps, applied in order on start; each runs once (tracked in <c>schema_version</c>).</summary>
+internal static class SqliteMigrations
+{
+    // Times are Unix milliseconds (INTEGER): compact, and compared without parsing.
+    public static readonly string[] Steps =
+    [
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            domain_id TEXT,
+            is_admin INTEGER NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            domain_id TEXT,
+            definition TEXT NOT NULL,
+            secrets TEXT NOT NULL,
+            status TEXT NOT NULL,
+            first_failed_at INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            modified_at INTEGER NOT NULL
+        );
+        CREATE INDEX webhooks_domain ON webhooks(domain_id, id);
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            domain_id TEXT,
+            event_type TEXT NOT NULL,
+            realm TEXT,
+            operation TEXT NOT NULL,
+            object_id TEXT,
+            body BLOB NOT NULL,
+            received_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE idempotency_keys (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            event_ids TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (scope, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            webhook_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            object_id TEXT,
+            domain_id TEXT,
+            status INTEGER NOT NULL,
+            held INTEGER NOT NULL,
+            attempt_count INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            lease_owner TEXT,
+            lease_until INTEGER NOT NULL,
+            last_status_code INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 0 AND held = 0;
+        CREATE INDEX deliveries_webhook ON deliveries(webhook_id, status);
+        CREATE INDEX deliveries_object ON deliveries(object_id);
+        CREATE TABLE attempts (
+            delivery_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            status_code INTEGER,
+            duration_ms REAL NOT NULL,
+            error TEXT,
+            response_body TEXT,
+            PRIMARY KEY (delivery_id, number)
+        ) WITHOUT ROWID;
+        """,
+    ];
+}

@@ -1,0 +1,103 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Webhooks;
+
+namespace Herald.Storage.Sqlite;
+
+internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer) : IWebhookStore
+{
+    private const string SelectAll = "SELECT " + WebhookRows.Columns + " FROM webhooks";
+
+    public Task<IReadOnlyList<Webhook>> LoadAllAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        using var reader = session.Query(SelectAll + " ORDER BY id");
+        var all = new List<Webhook>();
+        while (reader.Read())
+        {
+            all.Add(WebhookRows.Read(reader));
+        }
+
+        return Task.FromResult<IReadOnlyList<Webhook>>(all);
+    }
+
+    public Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        return Task.FromResult(Get(session, id));
+    }
+
+    public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        using var reader = session.Query(
+            SelectAll + " WHERE ($0 IS NULL OR domain_id = $0) AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+            domainId, page.Cursor, page.Limit + 1);
+        var items = new List<Webhook>();
+        while (reader.Read())
+        {
+            items.Add(WebhookRows.Read(reader));
+        }
+
+        return Task.FromResult(Paging.Cut(items, page.Limit, w => w.Id));
+    }
+
+    public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        var count = session.Scalar("SELECT COUNT(*) FROM webhooks WHERE ($0 IS NULL OR domain_id = $0)", domainId);
+        return Task.FromResult(Convert.ToInt32(count, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session => session.Execute(
+                "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
+                WebhookRows.Values(webhook)),
+            cancellationToken);
+
+    public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session =>
+            {
+                var current = Get(session, id);
+                if (current is null || change(current) is not { } updated)
+                {
+                    return null;
+                }
+
+                var values = WebhookRows.Values(updated with { Id = id });
+                session.Execute(
+                    "UPDATE webhooks SET domain_id = $1, definition = $2, secrets = $3, status = $4, first_failed_at = $5, last_error = $6, created_at = $7, modified_at = $8 WHERE id = $0",
+                    values);
+                if (updated.Status != current.Status)
+                {
+                    session.Execute(
+                        "UPDATE deliveries SET held = $1 WHERE webhook_id = $0 AND status = 0",
+                        id, updated.Status.Sends() ? 0 : 1);
+                }
+
+                return updated;
+            },
+            cancellationToken);
+
+    public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session =>
+            {
+                session.Execute(
+                    "UPDATE deliveries SET status = $1, held = 1, next_attempt_at = NULL, updated_at = $2 WHERE webhook_id = $0 AND status = 0",
+                    id, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(now));
+                return session.Execute("DELETE FROM webhooks WHERE id = $0", id) > 0;
+            },
+            cancellationToken);
+
+    private static Webhook? Get(SqliteSession session, string id)
+    {
+        using var reader = session.Query(SelectAll + " WHERE id = $0", id);
+        return reader.Read() ? WebhookRows.Read(reader) : null;
+    }
+}

@@ -1,0 +1,22 @@
+using Herald.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Storage;
+
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>Registers the SQLite stores over one database file, migrating it on first use.</summary>
+    public static IServiceCollection AddHeraldSqlite(this IServiceCollection services, SqliteOptions options)
+    {
+        var database = new SqliteDatabase(options);
+        database.Migrate();
+        services.AddSingleton(database);
+        services.AddSingleton<SqliteWriter>();
+        services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+        services.AddSingleton<IEventStore, SqliteEventStore>();
+        services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+        services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
+        return services;
+    }
+}
