@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Herald.Query.Evaluation;
+
+/// <summary>
+/// A dot path ready for walking: names are pre-encoded as UTF-8 so property lookups do not
+/// transcode. Arrays fan out (a name applies to every element) and the final array's elements
+/// are the compared values, as QUERY.md "Resolving a path" says.
+/// </summary>
+internal sealed class CompiledPath
+{
+    private readonly Step[] _steps;
+
+    public CompiledPath(IReadOnlyList<PathSegment> segments)
+    {
+        _steps = new Step[segments.Count];
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var segment = segments[i];
+            _steps[i] = new Step(Encoding.UTF8.GetBytes(segment.Name), segment.Kind == PathSegmentKind.Index ? segment.Index : -1);
+        }
+    }
+
+    /// <summary>
+    /// True when a value at the end of the path passes <paramref name="test"/>.
+    /// <paramref name="reached"/> tells whether the path reached any value at all (an empty
+    /// array counts as reached), which <c>= null</c> needs for its "missing" case.
+    /// </summary>
+    public bool AnyValue(JsonElement envelope, ValueTest test, out bool reached)
+    {
+        reached = false;
+        return Walk(envelope, 0, test, ref reached);
+    }
+
+    private bool Walk(JsonElement current, int stepIndex, ValueTest test, ref bool reached)
+    {
+        if (stepIndex == _steps.Length)
+        {
+            return TestEnd(current, test, ref reached);
+        }
+
+        var step = _steps[stepIndex];
+        switch (current.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return current.TryGetProperty(step.Utf8Name, out var child) && Walk(child, stepIndex + 1, test, ref reached);
+            case JsonValueKind.Array when step.Index >= 0:
+                return step.Index < current.GetArrayLength() && Walk(current[step.Index], stepIndex + 1, test, ref reached);
+            case JsonValueKind.Array:
+                // Arrays of arrays nest as deep as the document does; stop rather than overflow.
+                if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+                {
+                    return false;
+                }
+
+                foreach (var element in current.EnumerateArray())
+                {
+                    if (Walk(element, stepIndex, test, ref reached))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool TestEnd(JsonElement value, ValueTest test, ref bool reached)
+    {
+        reached = true;
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return test.Test(value);
+        }
+
+        foreach (var element in value.EnumerateArray())
+        {
+            if (test.Test(element))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct Step(byte[] Utf8Name, int Index);
+}
