@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Storage;
@@ -26,7 +27,7 @@ internal sealed record WebhookResponse(
     DateTime DateModified,
     DateTime? FirstFailedAt,
     string? LastError,
-    string? Secret)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret)
 {
     /// <summary>The secret appears only when <paramref name="withSecret"/> (create and rotate).</summary>
     public static WebhookResponse From(Webhook w, bool withSecret = false) => new(
@@ -50,7 +51,7 @@ internal sealed record DeliveryResponse(
     DateTime DateModified,
     int? LastStatusCode,
     string? LastError,
-    IReadOnlyList<AttemptResponse>? Attempts)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptResponse>? Attempts)
 {
     public static DeliveryResponse From(DeliveryView d) => new(
         d.Id, d.WebhookId, d.EventId, d.ObjectId, d.Status.ToWire(), d.AttemptCount,

@@ -184,7 +184,10 @@ internal sealed class WebhookReader(QueryLanguage queries)
             return null;
         }
 
-        return ReadText(body, "domain_id", 200, v => w = w with { DomainId = v }) is { } error ? error : null;
+        string? domain = w.DomainId;
+        var error = ReadText(body, "domain_id", 200, v => domain = v);
+        w = w with { DomainId = domain };
+        return error;
     }
 
     private FieldError? ReadQuery(JsonElement body, ref Webhook w)

@@ -121,7 +121,7 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
 {
     public async Task<WebhookOutcome> CreateAsync(JsonElement body, Caller caller, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Clock.Now(time);
         var blank = new Webhook { Id = Guid.CreateVersion7().ToString(), Url = string.Empty, EventType = string.Empty, DateCreated = now, DateModified = now };
         if (reader.Apply(body, blank, partial: false, caller, out var webhook) is { } error)
         {
@@ -154,7 +154,7 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 }
 
                 error = reader.Apply(body, current, partial, caller, out var changed);
-                return error is null ? changed with { DateModified = time.GetUtcNow() } : null;
+                return error is null ? changed with { DateModified = Clock.Now(time) } : null;
             },
             ct);
         if (updated is not null)
@@ -180,7 +180,7 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
     /// <summary>A new secret signs from now on; the old ones keep signing beside it for <paramref name="grace"/>.</summary>
     public async Task<Webhook?> RotateSecretAsync(string id, TimeSpan grace, Caller caller, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Clock.Now(time);
         var updated = await store.UpdateAsync(
             id,
             current => !caller.CanSee(current.DomainId) ? null : current with
