@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Tests.Infrastructure;
+
+/// <summary>One request as the receiver saw it: the raw body bytes and every header.</summary>
+public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, DateTimeOffset ReceivedAt)
+{
+    public string Header(string name) => Headers.TryGetValue(name, out var value) ? value : string.Empty;
+
+    public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
+}
+
+/// <summary>A real Kestrel server on a loopback port that records what it is sent and answers as told.</summary>
+public sealed class TestReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+
+    private TestReceiver(WebApplication app) => _app = app;
+
+    /// <summary>Status code per request; 200 unless a test says otherwise.</summary>
+    public Func<ReceivedRequest, int> Respond { get; set; } = _ => 200;
+
+    /// <summary>Response headers per request (e.g. Retry-After).</summary>
+    public Func<ReceivedRequest, IDictionary<string, string>?> ResponseHeaders { get; set; } = _ => null;
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public IReadOnlyList<ReceivedRequest> Requests => _requests.ToArray();
+
+    public string Url(string path) => BaseUrl + path;
+
+    public static async Task<TestReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--urls", "http://127.0.0.1:0"] });
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var receiver = new TestReceiver(app);
+        app.Run(receiver.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        receiver.BaseUrl = address.TrimEnd('/');
+        return receiver;
+    }
+
+    public async Task<IReadOnlyList<ReceivedRequest>> WaitForAsync(int count, TimeSpan? timeout = null)
+    {
+        await Eventually.TrueAsync(() => _requests.Count >= count, timeout, $"the receiver to get {count} request(s)");
+        return Requests;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var request = new ReceivedRequest(context.Request.Path.Value ?? "/", headers, buffer.ToArray(), DateTimeOffset.UtcNow);
+        _requests.Enqueue(request);
+        context.Response.StatusCode = Respond(request);
+        foreach (var (name, value) in ResponseHeaders(request) ?? new Dictionary<string, string>())
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        await context.Response.WriteAsync($"received {request.Path}");
+    }
+}
