@@ -85,7 +85,8 @@ internal static class EventsApi
                 index.Match(published!, element, matches);
                 foreach (var webhook in matches)
                 {
-                    deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published!.ObjectId, published.DomainId ?? webhook.DomainId, now));
+                    // A delivery belongs to its webhook's domain: a tenant sees deliveries to its own webhooks only.
+                    deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published!.ObjectId, webhook.DomainId, now));
                 }
             }
 
