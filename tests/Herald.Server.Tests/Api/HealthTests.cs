@@ -1,0 +1,34 @@
+using System.Net;
+using Herald.Server.Tests.Infrastructure;
+
+namespace Herald.Server.Tests.Api;
+
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task HealthAndReady_NoKeyNeeded_Return200()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(herald.BaseUrl) };
+
+        using var health = await http.GetAsync("/healthz");
+        using var ready = await http.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_DatabaseGone_Returns503()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(herald.BaseUrl) };
+        var folder = Path.GetDirectoryName(herald.DatabasePath)!;
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+        using var ready = await http.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+}
