@@ -20,7 +20,7 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public SqliteTestDatabase(int maxBatch = 512)
     {
-        Folder = Path.Combine(Path.GetTempPath(), "herald-storage-tests", Guid.NewGuid().ToString("N"));
+        Folder = Path.Combine(Path.GetTempPath(), "herald-storage-tests-" + Guid.NewGuid().ToString("N"));
         FilePath = Path.Combine(Folder, "herald.db");
         Options = new SqliteOptions { Path = FilePath, MaxBatch = maxBatch };
         _services = new ServiceCollection().AddHeraldSqlite(Options).BuildServiceProvider();
