@@ -36,7 +36,8 @@ public static class IgniteSignature
             {
                 hasTimestamp = long.TryParse(part.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out timestampMilliseconds);
             }
-            else if (part.StartsWith("v1=", StringComparison.Ordinal))
+            // An empty "v1=" carries no signature; a header with nothing else is malformed.
+            else if (part.StartsWith("v1=", StringComparison.Ordinal) && part.Length > "v1=".Length)
             {
                 found.Add(part[3..]);
             }

@@ -1,0 +1,215 @@
+using System.Text;
+using Herald.Core.Webhooks;
+using static Herald.Storage.Tests.Sqlite.SqliteTestDatabase;
+
+namespace Herald.Storage.Tests.Sqlite;
+
+public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
+    private readonly SqliteTestDatabase _db = new();
+
+    public async Task InitializeAsync()
+    {
+        await _db.InsertWebhookAsync("w1");
+        await _db.InsertWebhookAsync("w2");
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task ClaimDueAsync_DueDelivery_ReturnsItWithEventBodyAndName()
+    {
+        var stored = NewEvent("e1", objectId: "o1");
+        await _db.Events.IngestAsync(new IngestBatch([stored], [NewDelivery("d1", "w1", "e1", T0, "o1")], null, null, T0), CancellationToken.None);
+
+        var claimed = Assert.Single(await Claim(T0));
+
+        Assert.Equal(("d1", "w1", "e1", "o1", 0, "assets.metadata.update"), (claimed.Id, claimed.WebhookId, claimed.EventId, claimed.ObjectId, claimed.AttemptCount, claimed.EventName));
+        Assert.Equal(stored.Event.Body.ToArray(), claimed.Body.ToArray());
+        Assert.Contains("\"id\":\"e1\"", Encoding.UTF8.GetString(claimed.Body.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_EventWithoutRealm_NameHasTwoParts()
+    {
+        var stored = NewEvent("e1") with { Event = NewEvent("e1").Event with { Realm = null } };
+        await _db.Events.IngestAsync(new IngestBatch([stored], [NewDelivery("d1", "w1", "e1", T0)], null, null, T0), CancellationToken.None);
+
+        Assert.Equal("assets.update", Assert.Single(await Claim(T0)).EventName);
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_NotDueYet_ReturnsNothingUntilDue()
+    {
+        await _db.PublishAsync("e1", T0.AddSeconds(30), webhookIds: "w1");
+
+        Assert.Empty(await Claim(T0));
+        Assert.Empty(await Claim(T0.AddSeconds(30).AddMilliseconds(-1)));
+        Assert.Single(await Claim(T0.AddSeconds(30)));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_WhileLeased_NotReturnedAgain()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0, owner: "node-a"));
+
+        Assert.Empty(await Claim(T0, owner: "node-b"));
+        Assert.Empty(await Claim(T0 + Lease - TimeSpan.FromMilliseconds(1), owner: "node-b"));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_LeaseExpired_ReturnedAgain()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0, owner: "node-a"));
+
+        var again = Assert.Single(await Claim(T0 + Lease, owner: "node-b"));
+
+        Assert.Equal("e1-w1", again.Id);
+        Assert.Equal(1, _db.Count("SELECT COUNT(*) FROM deliveries WHERE lease_owner = 'node-b'"));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_MoreDueThanMax_ClaimsTheEarliestFirst()
+    {
+        await _db.PublishAsync("late", T0.AddSeconds(-1), webhookIds: "w1");
+        await _db.PublishAsync("early", T0.AddSeconds(-10), webhookIds: "w1");
+        await _db.PublishAsync("middle", T0.AddSeconds(-5), webhookIds: "w1");
+
+        var first = await Claim(T0, max: 2);
+        var rest = await Claim(T0, max: 2);
+
+        Assert.Equal(["early-w1", "middle-w1"], first.Select(c => c.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["late-w1"], rest.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ConcurrentClaimers_EachDeliveryClaimedOnce()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            await _db.PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(n => Claim(T0, owner: $"node-{n}", max: 7)));
+
+        var ids = claims.SelectMany(c => c).Select(c => c.Id).ToList();
+        Assert.Equal(40, ids.Count);
+        Assert.Equal(40, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_PausedWebhook_HoldsItsDeliveriesUntilResumed()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+        await SetStatus("w1", WebhookStatus.Paused);
+
+        Assert.Equal(["e1-w2"], (await Claim(T0)).Select(c => c.Id));
+        Assert.DoesNotContain("e1-w1", (await Claim(T0.AddHours(1))).Select(c => c.Id));
+
+        await SetStatus("w1", WebhookStatus.Enabled);
+
+        Assert.Equal(["e1-w1"], (await Claim(T0.AddHours(1))).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_PublishedWhilePaused_ClaimedAfterResuming()
+    {
+        await SetStatus("w1", WebhookStatus.Paused);
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+
+        Assert.Empty(await Claim(T0));
+
+        await SetStatus("w1", WebhookStatus.Enabled);
+
+        Assert.Single(await Claim(T0));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_DisabledThenReEnabled_HeldDeliveriesBecomeClaimable()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        await SetStatus("w1", WebhookStatus.Disabled);
+        Assert.Empty(await Claim(T0));
+
+        await SetStatus("w1", WebhookStatus.Enabled);
+
+        Assert.Single(await Claim(T0));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_FailingWebhook_StillSends()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+
+        await SetStatus("w1", WebhookStatus.Failing);
+
+        Assert.Single(await Claim(T0));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_OwnLease_MakesDeliveryDueAtOnce()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0, owner: "node-a"));
+
+        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], CancellationToken.None);
+
+        Assert.Single(await Claim(T0, owner: "node-b"));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_SomeoneElsesLease_LeavesItLeased()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0, owner: "node-a"));
+
+        await _db.Deliveries.ReleaseAsync("node-b", ["e1-w1"], CancellationToken.None);
+
+        Assert.Empty(await Claim(T0, owner: "node-c"));
+    }
+
+    [Fact]
+    public async Task NextDueAsync_NoPendingDeliveries_Null()
+    {
+        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NextDueAsync_PendingDeliveries_EarliestDueTime()
+    {
+        await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
+        await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
+        await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
+
+        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NextDueAsync_LeasedDelivery_DueWhenItsLeaseRunsOut()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        await Claim(T0);
+
+        Assert.Equal(T0 + Lease, await _db.Deliveries.NextDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NextDueAsync_OnlyHeldDeliveries_Null()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+
+        await SetStatus("w1", WebhookStatus.Paused);
+
+        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+    }
+
+    private Task<IReadOnlyList<ClaimedDelivery>> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
+        _db.Deliveries.ClaimDueAsync(owner, now, Lease, max, CancellationToken.None);
+
+    private Task SetStatus(string webhookId, WebhookStatus status) =>
+        _db.Webhooks.UpdateAsync(webhookId, w => w with { Status = status }, CancellationToken.None);
+}
