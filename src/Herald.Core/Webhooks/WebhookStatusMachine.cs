@@ -34,7 +34,8 @@ public static class WebhookStatusMachine
             return new WebhookHealth(WebhookStatus.Disabled, current.FirstFailedAt ?? now, verdict.Error);
         }
 
-        var firstFailedAt = current.FirstFailedAt ?? now;
+        // The failure clock runs from the first failure since the webhook was last healthy.
+        var firstFailedAt = current.Status == WebhookStatus.Failing ? current.FirstFailedAt ?? now : now;
         var status = now - firstFailedAt >= disableAfter ? WebhookStatus.Disabled : WebhookStatus.Failing;
         return new WebhookHealth(status, firstFailedAt, verdict.Error);
     }

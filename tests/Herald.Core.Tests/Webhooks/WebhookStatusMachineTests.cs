@@ -30,6 +30,16 @@ public sealed class WebhookStatusMachineTests
     }
 
     [Fact]
+    public void Apply_EnabledWithStaleFirstFailedAt_StartsTheClockAfresh()
+    {
+        var stale = new WebhookHealth(WebhookStatus.Enabled, _time.GetUtcNow() - TimeSpan.FromDays(2), "old");
+
+        var next = Apply(stale, ServerError);
+
+        Assert.Equal(new WebhookHealth(WebhookStatus.Failing, _time.GetUtcNow(), "HTTP 500"), next);
+    }
+
+    [Fact]
     public void Apply_EnabledConnectionError_BecomesFailing()
     {
         var next = Apply(Enabled, new AttemptVerdict(false, 0, "connection refused"));
