@@ -1,6 +1,9 @@
 using System.Net;
+using Herald.Delivery.Auth;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Http;
+using Herald.Delivery.Payload;
+using Herald.Delivery.Security;
 using Herald.Delivery.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,21 +11,28 @@ namespace Herald.Delivery;
 
 public static class DeliveryServiceCollectionExtensions
 {
-    /// <summary>Registers the dispatcher, its pooled HTTP client and the webhook registry.</summary>
-    public static IServiceCollection AddHeraldDelivery(this IServiceCollection services)
+    /// <summary>Registers the dispatcher, its guarded pooled HTTP client and the webhook registry.</summary>
+    public static IServiceCollection AddHeraldDelivery(this IServiceCollection services, NetworkPolicy policy)
     {
+        var client = CreateClient(new GuardedConnector(policy));
+        services.AddSingleton(policy);
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<WebhookRegistry>();
-        services.AddSingleton(sp => new WebhookSender(CreateClient(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PayloadShaperCache>();
+        services.AddSingleton(sp => new OAuthTokenCache(client, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<OutboundAuthenticator>();
+        services.AddSingleton(sp => new WebhookSender(
+            client, sp.GetRequiredService<OutboundAuthenticator>(), sp.GetRequiredService<PayloadShaperCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         return services;
     }
 
-    private static HttpClient CreateClient()
+    private static HttpClient CreateClient(GuardedConnector connector)
     {
         // One pooled handler for every target: connections are reused per host, recycled every few
-        // minutes so DNS changes are seen, and redirects are never followed (a 3xx is a failed attempt).
+        // minutes so DNS changes are seen, redirects are never followed (a 3xx is a failed attempt),
+        // and every connection goes through the SSRF guard.
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -33,6 +43,7 @@ public static class DeliveryServiceCollectionExtensions
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 256,
+            ConnectCallback = connector.ConnectAsync,
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }

@@ -1,5 +1,7 @@
 using Herald.Storage.Sqlite;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herald.Storage;
 
@@ -11,6 +13,8 @@ public static class SqliteServiceCollectionExtensions
         var database = new SqliteDatabase(options);
         database.Migrate();
         services.AddSingleton(database);
+        services.AddDataProtection();
+        services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.AddSingleton<SqliteWriter>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IEventStore, SqliteEventStore>();

@@ -35,6 +35,15 @@ public sealed record Webhook
 
     public int TimeoutSeconds { get; init; } = WebhookLimits.DefaultTimeoutSeconds;
 
+    /// <summary>Outbound authentication; null means none.</summary>
+    public WebhookAuth? Auth { get; init; }
+
+    /// <summary><see cref="WebhookOrdering.None"/> or <see cref="WebhookOrdering.Object"/> (one in flight per object id, in publish order).</summary>
+    public string Ordering { get; init; } = WebhookOrdering.None;
+
+    /// <summary>Body shaping; null means the whole envelope as published.</summary>
+    public PayloadOptions? Payload { get; init; }
+
     /// <summary>Signing secrets, newest first; older ones sign too until they expire (rotation grace).</summary>
     public IReadOnlyList<WebhookSecretEntry> Secrets { get; init; } = [];
 
@@ -53,6 +62,12 @@ public sealed record Webhook
 
 /// <summary>A signing secret and, for a rotated-out one, when it stops signing.</summary>
 public sealed record WebhookSecretEntry(string Secret, DateTimeOffset? ExpiresAt);
+
+public static class WebhookOrdering
+{
+    public const string None = "none";
+    public const string Object = "object";
+}
 
 public static class WebhookLimits
 {

@@ -168,8 +168,9 @@ public sealed partial class DeliveryDispatcher(
             if (result.TimedOut || (result.StatusCode is { } code && RetryPolicy.IsThrottle(code)))
             {
                 delay = delay < RetryPolicy.ThrottleFloor ? RetryPolicy.ThrottleFloor : delay;
-                delay = RetryPolicy.ApplyRetryAfter(delay, result.RetryAfter);
             }
+
+            delay = RetryPolicy.ApplyRetryAfter(delay, result.RetryAfter);
 
             next = time.GetUtcNow() + delay;
         }

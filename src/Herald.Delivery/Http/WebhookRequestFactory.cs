@@ -11,11 +11,10 @@ public static class WebhookRequestFactory
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public static HttpRequestMessage Create(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset now)
+    public static HttpRequestMessage Create(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset now, ReadOnlyMemory<byte> body, string? authorization)
     {
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(delivery);
-        var body = delivery.Body;
         var secrets = webhook.ActiveSecrets(now).ToList();
         var seconds = now.ToUnixTimeSeconds();
         var keys = secrets.Select(WebhookSecret.DecodeStandardKey).ToList();
@@ -32,6 +31,11 @@ public static class WebhookRequestFactory
         }
 
         var headers = request.Headers;
+        if (authorization is not null)
+        {
+            headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
         headers.TryAddWithoutValidation(WebhookHeaders.Id, delivery.Id);
         headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, seconds.ToString(CultureInfo.InvariantCulture));
         if (keys.Count > 0)

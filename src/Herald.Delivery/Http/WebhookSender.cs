@@ -1,13 +1,20 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Auth;
+using Herald.Delivery.Payload;
 using Herald.Storage;
 
 namespace Herald.Delivery.Http;
 
-/// <summary>Sends one attempt over the shared, pooled client and turns every outcome into a <see cref="SendResult"/>.</summary>
-public sealed class WebhookSender(HttpClient client, TimeProvider time)
+/// <summary>
+/// Sends one attempt over the shared, pooled client and turns every outcome into a
+/// <see cref="SendResult"/>: shapes and signs the body, adds credentials, and for OAuth2 answers
+/// a 401 by fetching a fresh token and sending once more within the same attempt.
+/// </summary>
+public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authenticator, PayloadShaperCache shapers, TimeProvider time)
 {
     /// <summary>How much of a response body the attempt log keeps.</summary>
     public const int ResponseBodyLimit = 4096;
@@ -15,31 +22,69 @@ public sealed class WebhookSender(HttpClient client, TimeProvider time)
     public async Task<SendResult> SendAsync(Webhook webhook, ClaimedDelivery delivery, int attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);
-        var timeout = TimeSpan.FromSeconds(webhook.TimeoutSeconds);
+        ArgumentNullException.ThrowIfNull(delivery);
         var started = Stopwatch.GetTimestamp();
-        using var request = WebhookRequestFactory.Create(webhook, delivery, attempt, time.GetUtcNow());
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
+        timer.CancelAfter(TimeSpan.FromSeconds(webhook.TimeoutSeconds));
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token);
-            var body = await ReadPrefixAsync(response.Content, timer.Token);
-            var status = (int)response.StatusCode;
-            var ok = status is >= 200 and < 300;
-            return new SendResult(status, ok ? null : $"HTTP {status}", body, Stopwatch.GetElapsedTime(started), RetryAfter(response), TimedOut: false);
+            var body = shapers.For(webhook).Shape(delivery.Body);
+            var authorization = await authenticator.AuthorizationAsync(webhook, timer.Token);
+            var result = await SendOnceAsync(webhook, delivery, attempt, body, authorization, started, timer.Token);
+            if (result.StatusCode == 401 && webhook.Auth is { Type: WebhookAuth.OAuth2 } oauth && authorization is not null)
+            {
+                authenticator.Tokens.Invalidate(webhook.Id, oauth, authorization["Bearer ".Length..]);
+                authorization = await authenticator.AuthorizationAsync(webhook, timer.Token);
+                result = await SendOnceAsync(webhook, delivery, attempt, body, authorization, started, timer.Token);
+            }
+
+            return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new SendResult(null, $"timed out after {webhook.TimeoutSeconds} s", null, Stopwatch.GetElapsedTime(started), null, TimedOut: true);
+            return Failure($"timed out after {webhook.TimeoutSeconds} s", started, timedOut: true);
+        }
+        catch (TokenRequestException ex)
+        {
+            return Failure(ex.Message, started);
         }
         catch (HttpRequestException ex)
         {
-            return new SendResult(null, Describe(ex), null, Stopwatch.GetElapsedTime(started), null, TimedOut: false);
+            return Failure(Describe(ex), started);
         }
     }
 
-    private static string Describe(HttpRequestException ex) =>
-        ex.InnerException is SocketException socket ? $"connection failed: {socket.SocketErrorCode} ({socket.Message})" : $"request failed: {ex.Message}";
+    private async Task<SendResult> SendOnceAsync(Webhook webhook, ClaimedDelivery delivery, int attempt, ReadOnlyMemory<byte> body, string? authorization, long started, CancellationToken cancellationToken)
+    {
+        using var request = WebhookRequestFactory.Create(webhook, delivery, attempt, time.GetUtcNow(), body, authorization);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var text = await ReadPrefixAsync(response.Content, cancellationToken);
+        var status = (int)response.StatusCode;
+        var ok = status is >= 200 and < 300;
+        return new SendResult(status, ok ? null : $"HTTP {status}", text, Stopwatch.GetElapsedTime(started), RetryAfter(response), TimedOut: false);
+    }
+
+    private static SendResult Failure(string error, long started, bool timedOut = false) =>
+        new(null, error, null, Stopwatch.GetElapsedTime(started), null, timedOut);
+
+    private static string Describe(HttpRequestException ex)
+    {
+        // The SSRF guard's refusal is the most useful message; find it under the handler's wrapping.
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException && inner.Message.StartsWith("refused by the SSRF guard", StringComparison.Ordinal))
+            {
+                return inner.Message;
+            }
+
+            if (inner is SocketException socket)
+            {
+                return $"connection failed: {socket.SocketErrorCode} ({socket.Message})";
+            }
+        }
+
+        return $"request failed: {ex.Message}";
+    }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {

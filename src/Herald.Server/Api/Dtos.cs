@@ -23,6 +23,8 @@ internal sealed record WebhookResponse(
     IReadOnlyList<int>? RetrySchedule,
     int TimeoutSeconds,
     string Ordering,
+    AuthResponse Auth,
+    PayloadResponse Payload,
     DateTime DateCreated,
     DateTime DateModified,
     DateTime? FirstFailedAt,
@@ -32,10 +34,27 @@ internal sealed record WebhookResponse(
     /// <summary>The secret appears only when <paramref name="withSecret"/> (create and rotate).</summary>
     public static WebhookResponse From(Webhook w, bool withSecret = false) => new(
         w.Id, w.Name, w.Description, w.Url, w.EventType, w.Operation, w.Realm, w.ObjectId, w.DomainId, w.Query,
-        w.Status.ToWire(), w.Headers, w.RetrySchedule, w.TimeoutSeconds, "none",
+        w.Status.ToWire(), w.Headers, w.RetrySchedule, w.TimeoutSeconds, w.Ordering,
+        AuthResponse.From(w.Auth), new PayloadResponse(w.Payload?.Body ?? PayloadOptions.Envelope, w.Payload?.Fields ?? []),
         w.DateCreated.UtcDateTime, w.DateModified.UtcDateTime, w.FirstFailedAt?.UtcDateTime, w.LastError,
         withSecret ? w.Secrets.FirstOrDefault()?.Secret : null);
 }
+
+/// <summary>Auth settings without a single secret: passwords, tokens and client secrets are never returned.</summary>
+internal sealed record AuthResponse(
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Username,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TokenUrl,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? GrantType,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope)
+{
+    public static AuthResponse From(WebhookAuth? auth) => auth is null
+        ? new AuthResponse("none", null, null, null, null, null)
+        : new AuthResponse(auth.Type, auth.Username, auth.TokenUrl, auth.GrantType, auth.ClientId, auth.Scope);
+}
+
+internal sealed record PayloadResponse(string Body, IReadOnlyList<string> Fields);
 
 internal sealed record AttemptResponse(int Number, DateTime StartedAt, int? StatusCode, double DurationMs, string? Error, string? ResponseBody);
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Payload;
+using Herald.Delivery.Security;
 using Herald.Server.Auth;
 using Herald.Signing;
 
@@ -14,7 +16,7 @@ internal sealed record FieldError(string Message, string Path, int? Position = n
 /// take their defaults); PATCH changes only the fields present. Unknown fields are ignored so
 /// scripts that echo a GET back keep working.
 /// </summary>
-internal sealed class WebhookReader(QueryLanguage queries)
+internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy network)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -50,7 +52,10 @@ internal sealed class WebhookReader(QueryLanguage queries)
             ?? ReadHeaders(body, ref w)
             ?? ReadRetry(body, ref w)
             ?? ReadSecret(body)
-            ?? ReadNotYetSupported(body);
+            ?? ReadAuth(body, partial, ref w)
+            ?? ReadPayload(body, ref w)
+            ?? ReadOrdering(body)
+            ?? CheckAuthorizationHeader(w);
         result = w;
         return error;
     }
@@ -121,7 +126,7 @@ internal sealed class WebhookReader(QueryLanguage queries)
         return null;
     }
 
-    private static FieldError? ReadTarget(JsonElement body, bool partial, ref Webhook w)
+    private FieldError? ReadTarget(JsonElement body, bool partial, ref Webhook w)
     {
         var hasUrl = body.TryGetProperty("url", out var url) && url.ValueKind != JsonValueKind.Null;
         var hasHost = body.TryGetProperty("hostname", out var host) && host.ValueKind != JsonValueKind.Null;
@@ -164,6 +169,13 @@ internal sealed class WebhookReader(QueryLanguage queries)
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {
             return new FieldError("credentials in the URL are not allowed; use auth", path);
+        }
+
+        // The SSRF guard's definition-time half: literal addresses are checked now; names are
+        // checked after DNS on every connection.
+        if (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) && network.Refusal(literal) is { } why)
+        {
+            return new FieldError($"the target address {literal} is not public ({why}); allow its network with HERALD_ALLOWED_NETWORKS", path);
         }
 
         w = w with { Url = uri.AbsoluteUri };
@@ -349,29 +361,6 @@ internal sealed class WebhookReader(QueryLanguage queries)
             && (secret.ValueKind != JsonValueKind.String || !WebhookSecret.IsValid(secret.GetString())))
         {
             return new FieldError("secret must be whsec_ followed by base64 of at least 24 bytes", "secret");
-        }
-
-        return null;
-    }
-
-    // Options whose delivery side is not built yet are refused rather than silently ignored:
-    // a webhook that silently drops its auth would send unauthenticated requests.
-    private static FieldError? ReadNotYetSupported(JsonElement body)
-    {
-        if (body.TryGetProperty("auth", out var auth) && auth.ValueKind != JsonValueKind.Null
-            && !(auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("type", out var type) && type.ValueEquals("none")))
-        {
-            return new FieldError("auth other than {\"type\":\"none\"} is not supported by this version", "auth");
-        }
-
-        if (body.TryGetProperty("payload", out var payload) && payload.ValueKind != JsonValueKind.Null)
-        {
-            return new FieldError("payload shaping is not supported by this version", "payload");
-        }
-
-        if (body.TryGetProperty("ordering", out var ordering) && ordering.ValueKind != JsonValueKind.Null && !ordering.ValueEquals("none"))
-        {
-            return new FieldError("ordering other than \"none\" is not supported by this version", "ordering");
         }
 
         return null;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Herald.Delivery;
 using Herald.Delivery.Dispatching;
+using Herald.Delivery.Security;
+using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
 using Herald.Storage;
@@ -27,7 +29,10 @@ internal static class HeraldApplication
         services.TryAddSingleton(TimeProvider.System);
         services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher"));
-        services.AddHeraldDelivery();
+        services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
+        services.AddDataProtection()
+            .SetApplicationName("Herald")
+            .PersistKeysToFileSystem(new DirectoryInfo(options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys")));
         services.AddSingleton<QueryLanguage>();
         services.AddSingleton<IEventFilterCompiler>(sp => sp.GetRequiredService<QueryLanguage>());
         services.AddSingleton<WebhookReader>();

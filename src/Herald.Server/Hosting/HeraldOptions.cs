@@ -12,6 +12,13 @@ public sealed class HeraldOptions
     /// <summary>Comma-separated CIDRs that delivery may reach although they are not public.</summary>
     public string? AllowedNetworks { get; set; }
 
+    /// <summary>
+    /// Folder of the Data Protection keys that encrypt webhook secrets and credentials at rest;
+    /// default <c>keys/</c> beside the database. Back it up with the database: without it the
+    /// stored secrets cannot be read.
+    /// </summary>
+    public string? DataProtectionKeys { get; set; }
+
     /// <summary>Largest accepted publish body.</summary>
     public int MaxEventBodyBytes { get; set; } = 1024 * 1024;
 

@@ -3,7 +3,7 @@ using Herald.Core.Webhooks;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer) : IWebhookStore
+internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector) : IWebhookStore
 {
     private const string SelectAll = "SELECT " + WebhookRows.Columns + " FROM webhooks";
 
@@ -15,7 +15,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
         var all = new List<Webhook>();
         while (reader.Read())
         {
-            all.Add(WebhookRows.Read(reader));
+            all.Add(WebhookRows.Read(reader, protector));
         }
 
         return Task.FromResult<IReadOnlyList<Webhook>>(all);
@@ -38,7 +38,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
         var items = new List<Webhook>();
         while (reader.Read())
         {
-            items.Add(WebhookRows.Read(reader));
+            items.Add(WebhookRows.Read(reader, protector));
         }
 
         return Task.FromResult(Paging.Cut(items, page.Limit, w => w.Id));
@@ -56,7 +56,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
         writer.ExecuteAsync(
             session => session.Execute(
                 "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
-                WebhookRows.Values(webhook)),
+                WebhookRows.Values(webhook, protector)),
             cancellationToken);
 
     public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) =>
@@ -69,7 +69,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     return null;
                 }
 
-                var values = WebhookRows.Values(updated with { Id = id });
+                var values = WebhookRows.Values(updated with { Id = id }, protector);
                 session.Execute(
                     "UPDATE webhooks SET domain_id = $1, definition = $2, secrets = $3, status = $4, first_failed_at = $5, last_error = $6, created_at = $7, modified_at = $8 WHERE id = $0",
                     values);
@@ -95,9 +95,9 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
             },
             cancellationToken);
 
-    private static Webhook? Get(SqliteSession session, string id)
+    private Webhook? Get(SqliteSession session, string id)
     {
         using var reader = session.Query(SelectAll + " WHERE id = $0", id);
-        return reader.Read() ? WebhookRows.Read(reader) : null;
+        return reader.Read() ? WebhookRows.Read(reader, protector) : null;
     }
 }

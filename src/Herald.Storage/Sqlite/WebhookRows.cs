@@ -18,12 +18,12 @@ internal static class WebhookRows
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static object?[] Values(Webhook webhook) =>
+    public static object?[] Values(Webhook webhook, ISecretProtector protector) =>
     [
         webhook.Id,
         webhook.DomainId,
         JsonSerializer.Serialize(Definition.From(webhook), Json),
-        JsonSerializer.Serialize(webhook.Secrets, Json),
+        protector.Protect(JsonSerializer.Serialize(new Credentials(webhook.Secrets.ToList(), webhook.Auth), Json)),
         webhook.Status.ToWire(),
         UnixTime.ToMs(webhook.FirstFailedAt),
         webhook.LastError,
@@ -31,17 +31,19 @@ internal static class WebhookRows
         UnixTime.ToMs(webhook.DateModified),
     ];
 
-    public static Webhook Read(SqliteDataReader reader)
+    public static Webhook Read(SqliteDataReader reader, ISecretProtector protector)
     {
         var definition = JsonSerializer.Deserialize<Definition>(reader.GetString(2), Json)
             ?? throw new InvalidOperationException("webhook definition is empty");
-        var secrets = JsonSerializer.Deserialize<List<WebhookSecretEntry>>(reader.GetString(3), Json) ?? [];
+        var credentials = JsonSerializer.Deserialize<Credentials>(protector.Unprotect(reader.GetString(3)), Json)
+            ?? throw new InvalidOperationException("webhook credentials are empty");
         WebhookStatusNames.TryParse(reader.GetString(4), out var status);
         return definition.ToWebhook() with
         {
             Id = reader.GetString(0),
             DomainId = reader.IsDBNull(1) ? null : reader.GetString(1),
-            Secrets = secrets,
+            Secrets = credentials.Secrets,
+            Auth = credentials.Auth,
             Status = status,
             FirstFailedAt = UnixTime.FromMs(reader.GetValue(5)),
             LastError = reader.IsDBNull(6) ? null : reader.GetString(6),
@@ -49,6 +51,9 @@ internal static class WebhookRows
             DateModified = UnixTime.FromMs(reader.GetInt64(8)),
         };
     }
+
+    /// <summary>Everything secret, stored as one encrypted JSON value.</summary>
+    private sealed record Credentials(List<WebhookSecretEntry> Secrets, WebhookAuth? Auth);
 
     private sealed record Definition(
         string? Name,
@@ -61,12 +66,14 @@ internal static class WebhookRows
         string? Query,
         Dictionary<string, string>? Headers,
         int[]? RetrySchedule,
-        int TimeoutSeconds)
+        int TimeoutSeconds,
+        PayloadOptions? Payload,
+        string? Ordering)
     {
         public static Definition From(Webhook w) => new(
             w.Name, w.Description, w.Url, w.EventType, w.Operation, w.Realm, w.ObjectId, w.Query,
             w.Headers.Count == 0 ? null : new Dictionary<string, string>(w.Headers),
-            w.RetrySchedule?.ToArray(), w.TimeoutSeconds);
+            w.RetrySchedule?.ToArray(), w.TimeoutSeconds, w.Payload, w.Ordering == WebhookOrdering.None ? null : w.Ordering);
 
         public Webhook ToWebhook() => new()
         {
@@ -82,6 +89,8 @@ internal static class WebhookRows
             Headers = Headers ?? [],
             RetrySchedule = RetrySchedule,
             TimeoutSeconds = TimeoutSeconds,
+            Payload = Payload,
+            Ordering = Ordering ?? WebhookOrdering.None,
         };
     }
 }

@@ -51,6 +51,7 @@ public sealed class HeraldHost : IAsyncDisposable
         {
             ["Herald:Database"] = databasePath,
             ["Herald:AdminKey"] = AdminKey,
+            ["Herald:AllowedNetworks"] = "127.0.0.0/8",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
