@@ -103,7 +103,7 @@ public sealed class PayloadShaper
                 writer.WriteStartObject();
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (node.Children.TryGetValue(property.Name, out var child) && Reaches(property.Value, child))
+                    if ((node.Children.TryGetValue(property.Name, out var child) || node.DigitKeys.TryGetValue(property.Name, out child)) && Reaches(property.Value, child))
                     {
                         writer.WritePropertyName(property.Name);
                         Write(writer, property.Value, child);
@@ -147,6 +147,8 @@ public sealed class PayloadShaper
 
         public Dictionary<int, Node> Indexes { get; } = [];
 
+        public Dictionary<string, Node> DigitKeys { get; } = new(StringComparer.Ordinal);
+
         public bool Whole { get; set; }
 
         public Node Child(PathSegment segment)
@@ -158,8 +160,9 @@ public sealed class PayloadShaper
                     byIndex = Indexes[segment.Index] = new Node();
                 }
 
-                // On an object, digits are a key with that text (the query language's rule).
-                Children.TryAdd(segment.Name, byIndex);
+                // On an object, digits are a key with that text (the query language's rule); kept
+                // apart from names so an index does not fan out over the other elements.
+                DigitKeys.TryAdd(segment.Name, byIndex);
                 return byIndex;
             }
 
