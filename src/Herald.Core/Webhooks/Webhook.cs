@@ -35,6 +35,12 @@ public sealed record Webhook
 
     public int TimeoutSeconds { get; init; } = WebhookLimits.DefaultTimeoutSeconds;
 
+    /// <summary>Attempts in flight at once for this webhook; null means the dispatcher's default (16).</summary>
+    public int? MaxConcurrency { get; init; }
+
+    /// <summary>Most requests per second to this webhook; null means no limit.</summary>
+    public double? RateLimit { get; init; }
+
     /// <summary>Outbound authentication; null means none.</summary>
     public WebhookAuth? Auth { get; init; }
 
@@ -76,4 +82,6 @@ public static class WebhookLimits
     public const int MaxHeaders = 10;
     public const int MaxRetryAttempts = 20;
     public const int MaxRetryDelaySeconds = 7 * 24 * 3600;
+    public const int MaxConcurrency = 256;
+    public const double MaxRateLimit = 100_000;
 }

@@ -21,6 +21,7 @@ public sealed partial class DeliveryDispatcher(
     WebhookSender sender,
     DispatchSignal signal,
     IOptions<DispatcherOptions> options,
+    IOperationalEvents events,
     TimeProvider time,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
@@ -28,6 +29,7 @@ public sealed partial class DeliveryDispatcher(
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly Random _random = new();
+    private readonly WebhookLanes _lanes = new(options.Value);
 
     /// <summary>Attempts currently being sent.</summary>
     public int InFlight => _inFlight.Count;
@@ -88,19 +90,43 @@ public sealed partial class DeliveryDispatcher(
 
         var want = Math.Min(free, _options.ClaimBatch);
         var now = time.GetUtcNow();
+        var index = registry.Current;
+        var (excluded, capacity, reopens) = _lanes.Plan(index, now);
         var lease = TimeSpan.FromSeconds(WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
-        var claimed = await store.ClaimDueAsync(_options.NodeId, now, lease, want, stoppingToken);
+        var request = new ClaimRequest(_options.NodeId, now, lease, want, excluded, capacity, _options.PerWebhookConcurrency);
+        var claimed = await store.ClaimDueAsync(request, stoppingToken);
+        var refused = new List<string>();
         foreach (var delivery in claimed)
         {
+            var webhook = index.Find(delivery.WebhookId)?.Webhook;
+            var lane = webhook is null ? null : _lanes.For(webhook);
+            if (webhook is null || !webhook.Status.Sends() || !lane!.TryStart(now))
+            {
+                // Deleted, paused, or its lane filled up since the plan: give the lease back.
+                refused.Add(delivery.Id);
+                continue;
+            }
+
             // Registered before it starts, so its own removal can never run first.
-            var start = new Task<Task>(() => ProcessAsync(delivery));
+            var start = new Task<Task>(() => ProcessAsync(delivery, webhook, lane));
             _inFlight[delivery.Id] = start.Unwrap();
             start.Start(TaskScheduler.Default);
         }
 
-        if (claimed.Count < want)
+        if (refused.Count > 0)
         {
-            await signal.WaitAsync(await IdleTimeAsync(stoppingToken), time, stoppingToken);
+            await store.ReleaseAsync(_options.NodeId, refused, stoppingToken);
+        }
+
+        if (claimed.Count < want || refused.Count > 0)
+        {
+            var idle = await IdleTimeAsync(stoppingToken);
+            if (reopens is { } at && at - now < idle)
+            {
+                idle = at - now < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : at - now;
+            }
+
+            await signal.WaitAsync(idle, time, stoppingToken);
         }
     }
 
@@ -116,24 +142,19 @@ public sealed partial class DeliveryDispatcher(
         return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < _options.MaxIdle ? wait : _options.MaxIdle;
     }
 
-    private async Task ProcessAsync(ClaimedDelivery delivery)
+    private async Task ProcessAsync(ClaimedDelivery delivery, Webhook webhook, WebhookLane lane)
     {
+        bool? healthy = null;
         try
         {
-            var webhook = registry.Current.Find(delivery.WebhookId)?.Webhook;
-            if (webhook is null || !webhook.Status.Sends())
-            {
-                // Deleted, paused or disabled since the claim: the store holds or cancels it.
-                await store.ReleaseAsync(_options.NodeId, [delivery.Id], CancellationToken.None);
-                return;
-            }
-
             var attempt = delivery.AttemptCount + 1;
             var started = time.GetUtcNow();
             var result = await sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+            healthy = EndpointHealthy(result);
             var record = ToRecord(webhook, delivery, attempt, started, result);
             var changes = await store.CompleteAsync([record], time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
             Log.Attempted(logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
+            await events.AttemptRecordedAsync(webhook, delivery, record, changes);
             if (changes.Count > 0)
             {
                 foreach (var change in changes)
@@ -155,10 +176,20 @@ public sealed partial class DeliveryDispatcher(
         }
         finally
         {
+            lane.Finish(healthy, time.GetUtcNow());
             _inFlight.TryRemove(delivery.Id, out _);
             signal.Notify();
         }
     }
+
+    /// <summary>Whether the endpoint itself looks up (true), down (false), or answered a request problem (null).</summary>
+    private static bool? EndpointHealthy(SendResult result) => result.StatusCode switch
+    {
+        null => false,
+        >= 200 and < 300 => true,
+        429 or >= 500 => false,
+        _ => null,
+    };
 
     private AttemptRecord ToRecord(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset started, SendResult result)
     {

@@ -7,6 +7,18 @@ public sealed class DispatcherOptions
     /// <summary>Attempts in flight at once across all webhooks.</summary>
     public int MaxConcurrency { get; set; } = 512;
 
+    /// <summary>Attempts in flight at once for one webhook, unless the webhook sets <c>max_concurrency</c>.</summary>
+    public int PerWebhookConcurrency { get; set; } = 16;
+
+    /// <summary>Consecutive endpoint failures (connection errors, timeouts, 5xx, 429) that open a webhook's circuit.</summary>
+    public int CircuitFailureThreshold { get; set; } = 5;
+
+    /// <summary>How long an open circuit stops claiming for its webhook before one probe is allowed.</summary>
+    public TimeSpan CircuitOpenFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest an open circuit waits (each failed probe doubles the wait up to this).</summary>
+    public TimeSpan CircuitMaxOpenFor { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Most deliveries claimed per round trip to the store.</summary>
     public int ClaimBatch { get; set; } = 256;
 

@@ -23,6 +23,8 @@ internal sealed record WebhookResponse(
     IReadOnlyList<int>? RetrySchedule,
     int TimeoutSeconds,
     string Ordering,
+    int? MaxConcurrency,
+    double? RateLimit,
     AuthResponse Auth,
     PayloadResponse Payload,
     DateTime DateCreated,
@@ -34,7 +36,7 @@ internal sealed record WebhookResponse(
     /// <summary>The secret appears only when <paramref name="withSecret"/> (create and rotate).</summary>
     public static WebhookResponse From(Webhook w, bool withSecret = false) => new(
         w.Id, w.Name, w.Description, w.Url, w.EventType, w.Operation, w.Realm, w.ObjectId, w.DomainId, w.Query,
-        w.Status.ToWire(), w.Headers, w.RetrySchedule, w.TimeoutSeconds, w.Ordering,
+        w.Status.ToWire(), w.Headers, w.RetrySchedule, w.TimeoutSeconds, w.Ordering, w.MaxConcurrency, w.RateLimit,
         AuthResponse.From(w.Auth), new PayloadResponse(w.Payload?.Body ?? PayloadOptions.Envelope, w.Payload?.Fields ?? []),
         w.DateCreated.UtcDateTime, w.DateModified.UtcDateTime, w.FirstFailedAt?.UtcDateTime, w.LastError,
         withSecret ? w.Secrets.FirstOrDefault()?.Secret : null);

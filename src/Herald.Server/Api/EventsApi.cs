@@ -1,12 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Herald.Core.Events;
-using Herald.Core.Webhooks;
-using Herald.Delivery.Dispatching;
-using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
 using Herald.Server.Hosting;
-using Herald.Storage;
+using Herald.Server.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server;
@@ -19,16 +16,13 @@ internal static class EventsApi
         app.MapPost("/api/v1/events", PublishAsync).WithTags("Events");
 
     /// <summary>
-    /// Validates every event first (nothing is stored when one is bad), matches each against the
-    /// webhook index, and stores events and deliveries in one transaction before answering 202.
+    /// Validates every event first (nothing is stored when one is bad), then hands them to the
+    /// ingestor, which stores events and deliveries in one transaction before the 202.
     /// </summary>
     private static async Task<IResult> PublishAsync(
         HttpContext context,
-        IEventStore store,
-        WebhookRegistry registry,
-        DispatchSignal signal,
+        EventIngestor ingestor,
         IOptions<HeraldOptions> options,
-        TimeProvider time,
         CancellationToken ct)
     {
         var caller = context.Caller();
@@ -54,11 +48,7 @@ internal static class EventsApi
                 return ApiResults.BadRequest("the array holds no events", "$");
             }
 
-            var now = time.GetUtcNow();
-            var index = registry.Current;
-            var events = new List<StoredEvent>(elements.Count);
-            var deliveries = new List<NewDelivery>();
-            var matches = new List<Webhook>();
+            var incoming = new List<IncomingEvent>(elements.Count);
             for (var i = 0; i < elements.Count; i++)
             {
                 var element = elements[i];
@@ -79,24 +69,10 @@ internal static class EventsApi
                     published = published with { DomainId = caller.DomainId };
                 }
 
-                var stored = new StoredEvent(Guid.CreateVersion7(now).ToString(), published!, now);
-                events.Add(stored);
-                matches.Clear();
-                index.Match(published!, element, matches);
-                foreach (var webhook in matches)
-                {
-                    // A delivery belongs to its webhook's domain: a tenant sees deliveries to its own webhooks only.
-                    deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published!.ObjectId, webhook.DomainId, now));
-                }
+                incoming.Add(new IncomingEvent(published!, element));
             }
 
-            var scope = caller.Scope ?? string.Empty;
-            var result = await store.IngestAsync(new IngestBatch(events, deliveries, scope, key.Length == 0 ? null : key, now), ct);
-            if (!result.Replayed && deliveries.Count > 0)
-            {
-                signal.Notify();
-            }
-
+            var result = await ingestor.IngestAsync(incoming, caller.Scope ?? string.Empty, key.Length == 0 ? null : key, ct);
             return Results.Json(new EventsAccepted(result.EventIds), statusCode: StatusCodes.Status202Accepted);
         }
     }

@@ -169,13 +169,60 @@ internal sealed partial class WebhookReader
         return null;
     }
 
-    private static FieldError? ReadOrdering(JsonElement body)
+    private static FieldError? ReadOrdering(JsonElement body, ref Webhook w)
     {
-        if (body.TryGetProperty("ordering", out var ordering) && ordering.ValueKind != JsonValueKind.Null && !ordering.ValueEquals(WebhookOrdering.None))
+        if (!body.TryGetProperty("ordering", out var ordering))
         {
-            return ordering.ValueEquals(WebhookOrdering.Object)
-                ? new FieldError("ordering \"object\" is not available in this version", "ordering")
-                : new FieldError("ordering must be \"none\" or \"object\"", "ordering");
+            return null;
+        }
+
+        if (ordering.ValueKind == JsonValueKind.Null || ordering.ValueEquals(WebhookOrdering.None))
+        {
+            w = w with { Ordering = WebhookOrdering.None };
+            return null;
+        }
+
+        if (!ordering.ValueEquals(WebhookOrdering.Object))
+        {
+            return new FieldError("ordering must be \"none\" or \"object\"", "ordering");
+        }
+
+        w = w with { Ordering = WebhookOrdering.Object };
+        return null;
+    }
+
+    private static FieldError? ReadLimits(JsonElement body, ref Webhook w)
+    {
+        if (body.TryGetProperty("max_concurrency", out var concurrency))
+        {
+            if (concurrency.ValueKind == JsonValueKind.Null)
+            {
+                w = w with { MaxConcurrency = null };
+            }
+            else if (!concurrency.TryGetInt32(out var limit) || limit < 1 || limit > WebhookLimits.MaxConcurrency)
+            {
+                return new FieldError($"max_concurrency must be a whole number from 1 to {WebhookLimits.MaxConcurrency}", "max_concurrency");
+            }
+            else
+            {
+                w = w with { MaxConcurrency = limit };
+            }
+        }
+
+        if (body.TryGetProperty("rate_limit", out var rate))
+        {
+            if (rate.ValueKind == JsonValueKind.Null)
+            {
+                w = w with { RateLimit = null };
+            }
+            else if (!rate.TryGetDouble(out var perSecond) || perSecond < 0.01 || perSecond > WebhookLimits.MaxRateLimit)
+            {
+                return new FieldError($"rate_limit must be requests per second from 0.01 to {WebhookLimits.MaxRateLimit}", "rate_limit");
+            }
+            else
+            {
+                w = w with { RateLimit = perSecond };
+            }
         }
 
         return null;

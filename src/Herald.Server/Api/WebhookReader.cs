@@ -37,6 +37,7 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
         {
             Name = null, Description = null, Operation = null, Realm = null, ObjectId = null, Query = null,
             Headers = new Dictionary<string, string>(), RetrySchedule = null, TimeoutSeconds = WebhookLimits.DefaultTimeoutSeconds,
+            Auth = baseline.Auth, Payload = null, Ordering = WebhookOrdering.None, MaxConcurrency = null, RateLimit = null,
         };
 
         var error = ReadText(body, "name", 200, v => w = w with { Name = v })
@@ -54,7 +55,8 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             ?? ReadSecret(body)
             ?? ReadAuth(body, partial, ref w)
             ?? ReadPayload(body, ref w)
-            ?? ReadOrdering(body)
+            ?? ReadOrdering(body, ref w)
+            ?? ReadLimits(body, ref w)
             ?? CheckAuthorizationHeader(w);
         result = w;
         return error;

@@ -5,6 +5,7 @@ using Herald.Delivery.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
+using Herald.Server.Ingest;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,8 @@ internal static class HeraldApplication
         services.AddSingleton<WebhookReader>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<EventIngestor>();
+        services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -48,8 +48,26 @@ public sealed record DeliveryView(
 
 public sealed record DeliveryFilter(string? DomainId, string? WebhookId, DeliveryStatus? Status, string? ObjectId, PageRequest Page);
 
+/// <summary>
+/// What a dispatcher asks for: at most <see cref="Max"/> due deliveries, none of the webhooks in
+/// <see cref="ExcludedWebhooks"/> (saturated lanes, open circuits), and per webhook at most its
+/// entry in <see cref="Capacity"/> or else <see cref="DefaultCapacity"/>. Deliveries of an
+/// ordered webhook are due only when no earlier delivery for the same object is pending.
+/// </summary>
+public sealed record ClaimRequest(
+    string Owner,
+    DateTimeOffset Now,
+    TimeSpan Lease,
+    int Max,
+    IReadOnlyCollection<string> ExcludedWebhooks,
+    IReadOnlyDictionary<string, int> Capacity,
+    int DefaultCapacity);
+
 public interface IDeliveryStore
 {
+    /// <summary>Leases due deliveries within the limits of <paramref name="request"/>.</summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
+
     /// <summary>
     /// Leases up to <paramref name="max"/> due deliveries of sending webhooks to <paramref name="owner"/>
     /// until <c>now + lease</c>; a lease that runs out (a dead node) makes the delivery due again.

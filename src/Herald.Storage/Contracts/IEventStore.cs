@@ -5,8 +5,8 @@ namespace Herald.Storage;
 /// <summary>An accepted event, as it is stored.</summary>
 public sealed record StoredEvent(string Id, PublishedEvent Event, DateTimeOffset ReceivedAt);
 
-/// <summary>A delivery created by fan-out: one per (event, matching webhook).</summary>
-public sealed record NewDelivery(string Id, string WebhookId, string EventId, string? ObjectId, string? DomainId, DateTimeOffset NextAttemptAt);
+/// <summary>A delivery created by fan-out: one per (event, matching webhook); <paramref name="Ordered"/> for <c>ordering: "object"</c>.</summary>
+public sealed record NewDelivery(string Id, string WebhookId, string EventId, string? ObjectId, string? DomainId, DateTimeOffset NextAttemptAt, bool Ordered = false);
 
 /// <summary>
 /// Everything one publish request stores, written atomically: the events, their deliveries and the

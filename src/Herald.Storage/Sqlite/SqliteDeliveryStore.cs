@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
@@ -11,21 +12,40 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, next_attempt_at, created_at, updated_at, last_status_code, last_error";
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
+        ClaimDueAsync(new ClaimRequest(owner, now, lease, max, [], new Dictionary<string, int>(), max), cancellationToken);
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
         writer.ExecuteAsync<IReadOnlyList<ClaimedDelivery>>(
             session =>
             {
-                var nowMs = UnixTime.ToMs(now);
+                var nowMs = UnixTime.ToMs(request.Now);
                 var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
+
+                // Candidates come from the partial "due" index in due order; the window caps each
+                // webhook at its free capacity, so one busy webhook can't fill a claim.
                 using (var reader = session.Query(
                     """
+                    WITH candidates AS (
+                        SELECT d.rowid AS r, d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
+                        WHERE d.status = 0 AND d.held = 0 AND d.next_attempt_at <= $2 AND d.lease_until <= $2
+                          AND d.webhook_id NOT IN (SELECT value FROM json_each($4))
+                          AND (d.ordered = 0 OR d.object_id IS NULL OR NOT EXISTS (
+                              SELECT 1 FROM deliveries e
+                              WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < d.rowid))
+                        ORDER BY d.next_attempt_at LIMIT $5),
+                    ranked AS (
+                        SELECT id, webhook_id, next_attempt_at, r, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
+                        FROM candidates)
                     UPDATE deliveries SET lease_owner = $0, lease_until = $1
                     WHERE id IN (
-                        SELECT id FROM deliveries
-                        WHERE status = 0 AND held = 0 AND next_attempt_at <= $2 AND lease_until <= $2
-                        ORDER BY next_attempt_at LIMIT $3)
+                        SELECT id FROM ranked
+                        WHERE rn <= COALESCE((SELECT value FROM json_each($6) WHERE key = ranked.webhook_id), $7)
+                        ORDER BY next_attempt_at, r LIMIT $3)
                     RETURNING id, webhook_id, event_id, object_id, attempt_count
                     """,
-                    owner, nowMs + (long)lease.TotalMilliseconds, nowMs, max))
+                    request.Owner, nowMs + (long)request.Lease.TotalMilliseconds, nowMs, request.Max,
+                    JsonSerializer.Serialize(request.ExcludedWebhooks), request.Max * 4,
+                    JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity))
                 {
                     while (reader.Read())
                     {

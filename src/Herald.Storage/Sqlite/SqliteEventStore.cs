@@ -33,10 +33,10 @@ internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
         {
             session.Execute(
                 """
-                INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at)
-                VALUES ($0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6)
+                INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at, ordered)
+                VALUES ($0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6, $7)
                 """,
-                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now);
+                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
         }
 
         if (hasKey)

@@ -75,5 +75,10 @@ internal static class SqliteMigrations
             PRIMARY KEY (delivery_id, number)
         ) WITHOUT ROWID;
         """,
+        // Step 2: ordering "object" — a delivery waits for earlier pending ones of its object.
+        """
+        ALTER TABLE deliveries ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX deliveries_order ON deliveries(webhook_id, object_id) WHERE status = 0 AND ordered = 1;
+        """,
     ];
 }

@@ -68,12 +68,15 @@ internal static class WebhookRows
         int[]? RetrySchedule,
         int TimeoutSeconds,
         PayloadOptions? Payload,
-        string? Ordering)
+        string? Ordering,
+        int? MaxConcurrency,
+        double? RateLimit)
     {
         public static Definition From(Webhook w) => new(
             w.Name, w.Description, w.Url, w.EventType, w.Operation, w.Realm, w.ObjectId, w.Query,
             w.Headers.Count == 0 ? null : new Dictionary<string, string>(w.Headers),
-            w.RetrySchedule?.ToArray(), w.TimeoutSeconds, w.Payload, w.Ordering == WebhookOrdering.None ? null : w.Ordering);
+            w.RetrySchedule?.ToArray(), w.TimeoutSeconds, w.Payload, w.Ordering == WebhookOrdering.None ? null : w.Ordering,
+            w.MaxConcurrency, w.RateLimit);
 
         public Webhook ToWebhook() => new()
         {
@@ -91,6 +94,8 @@ internal static class WebhookRows
             TimeoutSeconds = TimeoutSeconds,
             Payload = Payload,
             Ordering = Ordering ?? WebhookOrdering.None,
+            MaxConcurrency = MaxConcurrency,
+            RateLimit = RateLimit,
         };
     }
 }

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Herald.Core.Events;
+using Herald.Core.Webhooks;
+using Herald.Delivery.Dispatching;
+using Herald.Delivery.Webhooks;
+using Herald.Storage;
+
+namespace Herald.Server.Ingest;
+
+/// <summary>A validated event and its parsed envelope (what query filters read).</summary>
+internal readonly record struct IncomingEvent(PublishedEvent Event, JsonElement Envelope);
+
+/// <summary>
+/// Fan-out and storage shared by the publish API and Herald's own operational events: match each
+/// event against the webhook index, store events and deliveries in one batch, wake the dispatcher.
+/// </summary>
+internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, DispatchSignal signal, TimeProvider time)
+{
+    public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var index = registry.Current;
+        var events = new List<StoredEvent>(incoming.Count);
+        var deliveries = new List<NewDelivery>();
+        var matches = new List<Webhook>();
+        foreach (var (published, envelope) in incoming)
+        {
+            var stored = new StoredEvent(Guid.CreateVersion7(now).ToString(), published, now);
+            events.Add(stored);
+            matches.Clear();
+            index.Match(published, envelope, matches);
+            foreach (var webhook in matches)
+            {
+                // A delivery belongs to its webhook's domain: a tenant sees deliveries to its own webhooks only.
+                deliveries.Add(new NewDelivery(
+                    Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published.ObjectId, webhook.DomainId, now,
+                    Ordered: webhook.Ordering == WebhookOrdering.Object));
+            }
+        }
+
+        var result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
+        if (!result.Replayed && deliveries.Count > 0)
+        {
+            signal.Notify();
+        }
+
+        return result;
+    }
+}
