@@ -6,7 +6,7 @@ namespace Herald.Cli.Commands;
 /// <summary><c>herald listen</c>: a local receiver that prints each webhook with its verification result.</summary>
 internal static class ListenCommand
 {
-    public const int DefaultPort = 8000;
+    public const int DefaultPort = 9000;
 
     public static Command Create(CommandActions actions)
     {
