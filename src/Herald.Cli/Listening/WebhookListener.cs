@@ -56,7 +56,7 @@ internal sealed class WebhookListener(ListenSettings settings, WebhookPrinter pr
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var checking = verifier is null
-            ? "NOT verifying signatures (no --secret)"
+            ? "NOT verifying signatures: no --secret"
             : $"verifying with {settings.Secrets.Count} secret(s)";
         await log.WriteLineAsync($"Listening on {address}{(settings.Path == "/" ? "/" : settings.Path)}  ({checking}; answering {settings.Status}). Ctrl+C to stop.");
         await log.FlushAsync(CancellationToken.None);

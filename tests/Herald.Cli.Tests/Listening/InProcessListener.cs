@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Herald.Cli.Tests.Infrastructure;
 using Herald.Signing;
 
-namespace Herald.Cli.Tests.Listen;
+namespace Herald.Cli.Tests.Listening;
 
 /// <summary><c>herald listen</c> run in-process through the CLI's entry point, stopped by cancellation (as Ctrl+C does).</summary>
 internal sealed partial class InProcessListener : IAsyncDisposable

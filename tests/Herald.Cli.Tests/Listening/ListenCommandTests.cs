@@ -4,7 +4,7 @@ using System.Text.Json;
 using Herald.Cli.Tests.Infrastructure;
 using Herald.Signing;
 
-namespace Herald.Cli.Tests.Listen;
+namespace Herald.Cli.Tests.Listening;
 
 public sealed class ListenCommandTests
 {
