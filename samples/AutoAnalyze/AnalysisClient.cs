@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 namespace AutoAnalyze;
 
 /// <summary>Submits an asset for analysis: <c>POST {AnalysisUrl}/API/transcode/v1/analyze/assets/{id}/</c> with <c>{}</c>.</summary>
-internal sealed class AnalysisClient(HttpClient http, IOptions<AutoAnalyzeOptions> options)
+/// <remarks>A singleton that takes a client from the factory per request, so handlers are rotated as they should be.</remarks>
+internal sealed class AnalysisClient(IHttpClientFactory clients, IOptions<AutoAnalyzeOptions> options)
 {
+    public const string HttpClientName = "analysis";
+
     /// <summary>Throws when the request fails or is answered with a non-2xx status.</summary>
     public async Task SubmitAsync(string objectId, CancellationToken cancellationToken)
     {
@@ -25,6 +28,7 @@ internal sealed class AnalysisClient(HttpClient http, IOptions<AutoAnalyzeOption
             request.Headers.TryAddWithoutValidation("Auth-Token", settings.AuthToken);
         }
 
+        var http = clients.CreateClient(HttpClientName);
         using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
     }

@@ -19,7 +19,8 @@ internal static class AutoAnalyzeApplication
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AssetStore>();
         services.AddSingleton<AssetWebhooks>();
-        services.AddHttpClient<AnalysisClient>(http => http.Timeout = TimeSpan.FromSeconds(20));
+        services.AddSingleton<AnalysisClient>();
+        services.AddHttpClient(AnalysisClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(20));
 
         // Seen delivery ids live beside the assets, so a restart does not forget them.
         services.AddSingleton<IDeliveryDeduplicationStore>(sp =>

@@ -92,11 +92,22 @@ public sealed class AutoAnalyzeEndToEndTests
         await PublishAsync(env, Create(d));
         await herald.WaitForSucceededAsync(createId, d, 1);
 
+        // Asset E: the analysis API fails once. The sample releases its claim and answers 500; Herald's retry submits again.
+        const string e = "e0000000-0000-0000-0000-00000000000e";
+        var failures = 0;
+        analysis.Respond = r => r.Path.Contains(e, StringComparison.Ordinal) && Interlocked.Increment(ref failures) == 1 ? 500 : 200;
+        await PublishAsync(env, Create(e));
+        await herald.WaitForSucceededAsync(createId, e, 1);
+        await PublishAsync(env, Proxy(e, "CLOSED"));
+        var closedE = Assert.Single(await herald.WaitForSucceededAsync(proxyId, e, 1));
+        Assert.Equal(2, closedE.GetProperty("attempt_count").GetInt32());
+        Assert.Equal(2, AnalysisRequests(analysis, e).Count);
+
         Assert.Single(AnalysisRequests(analysis, a));
         Assert.Single(AnalysisRequests(analysis, b));
         Assert.Single(AnalysisRequests(analysis, c));
         Assert.Empty(AnalysisRequests(analysis, d));
-        Assert.Equal(3, analysis.Requests.Count);
+        Assert.Equal(5, analysis.Requests.Count);
         Assert.All(analysis.Requests, r =>
         {
             Assert.Equal("POST", r.Method);
