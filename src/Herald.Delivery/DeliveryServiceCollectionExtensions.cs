@@ -1,6 +1,7 @@
 using System.Net;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Http;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,8 @@ public static class DeliveryServiceCollectionExtensions
     /// <summary>Registers the dispatcher, its pooled HTTP client and the webhook registry.</summary>
     public static IServiceCollection AddHeraldDelivery(this IServiceCollection services)
     {
+        services.AddMetrics();
+        services.AddSingleton<HeraldMetrics>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton(sp => new WebhookSender(CreateClient(), sp.GetRequiredService<TimeProvider>()));

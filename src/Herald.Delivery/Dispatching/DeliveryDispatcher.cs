@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Http;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,8 @@ public sealed partial class DeliveryDispatcher(
     DispatchSignal signal,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
-    ILogger<DeliveryDispatcher> logger) : BackgroundService
+    ILogger<DeliveryDispatcher> logger,
+    HeraldMetrics metrics) : BackgroundService
 {
     private readonly DispatcherOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
@@ -131,6 +133,7 @@ public sealed partial class DeliveryDispatcher(
             var attempt = delivery.AttemptCount + 1;
             var started = time.GetUtcNow();
             var result = await sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+            metrics.Attempted(result);
             var record = ToRecord(webhook, delivery, attempt, started, result);
             var changes = await store.CompleteAsync([record], time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
             Log.Attempted(logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);

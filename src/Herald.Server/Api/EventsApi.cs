@@ -3,6 +3,7 @@ using System.Text.Json;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
 using Herald.Server.Hosting;
@@ -29,6 +30,7 @@ internal static class EventsApi
         DispatchSignal signal,
         IOptions<HeraldOptions> options,
         TimeProvider time,
+        HeraldMetrics metrics,
         CancellationToken ct)
     {
         var caller = context.Caller();
@@ -97,6 +99,7 @@ internal static class EventsApi
                 signal.Notify();
             }
 
+            metrics.Published(events.Count, deliveries.Count, result.Replayed);
             return Results.Json(new EventsAccepted(result.EventIds), statusCode: StatusCodes.Status202Accepted);
         }
     }

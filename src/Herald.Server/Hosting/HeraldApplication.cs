@@ -3,6 +3,7 @@ using Herald.Delivery;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
+using Herald.Server.Metrics;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,9 @@ internal static class HeraldApplication
         services.AddSingleton<WebhookReader>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<HeraldGauges>();
+        services.AddSingleton<PrometheusCollector>();
+        services.AddHeraldOpenApi();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -54,6 +58,10 @@ internal static class HeraldApplication
         app.MapDeliveriesApi();
         app.MapKeysApi();
         app.MapQueryApi();
+        app.MapIconikWebhooksApi();
+        app.MapMetricsApi();
+        app.MapHeraldOpenApi();
+        app.MapAdminUi();
         return app;
     }
 }
