@@ -122,7 +122,7 @@ function deliveryRow(d) {
     el('td', {}, d.object_id || ''),
     el('td', {}, statusBadge(d.status), next ? el('div', { className: 'hint', textContent: next }) : null),
     el('td', {}, attempts),
-    el('td', { className: 'error' }, result),
+    el('td', { className: d.last_error || d.status === 'failed' ? 'error' : '' }, result),
     el('td', {}, action));
 }
 
