@@ -11,6 +11,11 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
+# The admin UI test drives a real headless Chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
 results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

@@ -4,6 +4,7 @@ using Herald.Delivery.Dispatching;
 using Herald.Delivery.Http;
 using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +17,8 @@ public static class DeliveryServiceCollectionExtensions
     {
         var client = CreateClient(new GuardedConnector(policy));
         services.AddSingleton(policy);
+        services.AddMetrics();
+        services.AddSingleton<HeraldMetrics>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton<PayloadShaperCache>();

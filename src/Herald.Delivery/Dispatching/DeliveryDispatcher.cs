@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Http;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
@@ -23,7 +24,8 @@ public sealed partial class DeliveryDispatcher(
     IOptions<DispatcherOptions> options,
     IOperationalEvents events,
     TimeProvider time,
-    ILogger<DeliveryDispatcher> logger) : BackgroundService
+    ILogger<DeliveryDispatcher> logger,
+    HeraldMetrics metrics) : BackgroundService
 {
     private readonly DispatcherOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
@@ -151,6 +153,7 @@ public sealed partial class DeliveryDispatcher(
             var started = time.GetUtcNow();
             var result = await sender.SendAsync(webhook, delivery, attempt, _abort.Token);
             healthy = EndpointHealthy(result);
+            metrics.Attempted(result);
             var record = ToRecord(webhook, delivery, attempt, started, result);
             var changes = await store.CompleteAsync([record], time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
             Log.Attempted(logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);

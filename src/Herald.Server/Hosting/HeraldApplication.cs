@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
 using Herald.Server.Ingest;
+using Herald.Server.Metrics;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,9 @@ internal static class HeraldApplication
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<EventIngestor>();
         services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
+        services.AddSingleton<HeraldGauges>();
+        services.AddSingleton<PrometheusCollector>();
+        services.AddHeraldOpenApi();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -62,6 +66,10 @@ internal static class HeraldApplication
         app.MapDeliveriesApi();
         app.MapKeysApi();
         app.MapQueryApi();
+        app.MapIconikWebhooksApi();
+        app.MapMetricsApi();
+        app.MapHeraldOpenApi();
+        app.MapAdminUi();
         return app;
     }
 }

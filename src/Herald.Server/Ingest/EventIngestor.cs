@@ -2,6 +2,7 @@ using System.Text.Json;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
+using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 
@@ -14,7 +15,7 @@ internal readonly record struct IncomingEvent(PublishedEvent Event, JsonElement 
 /// Fan-out and storage shared by the publish API and Herald's own operational events: match each
 /// event against the webhook index, store events and deliveries in one batch, wake the dispatcher.
 /// </summary>
-internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, DispatchSignal signal, TimeProvider time)
+internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, DispatchSignal signal, HeraldMetrics metrics, TimeProvider time)
 {
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -39,6 +40,7 @@ internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry,
         }
 
         var result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
+        metrics.Published(events.Count, deliveries.Count, result.Replayed);
         if (!result.Replayed && deliveries.Count > 0)
         {
             signal.Notify();

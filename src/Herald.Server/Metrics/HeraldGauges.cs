@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+using Herald.Core.Webhooks;
+using Herald.Delivery.Dispatching;
+using Herald.Delivery.Metrics;
+using Herald.Delivery.Webhooks;
+
+namespace Herald.Server.Metrics;
+
+/// <summary>
+/// Gauges read when metrics are collected, from state the process holds anyway (the dispatcher's
+/// in-flight set, the webhook registry), so they cost nothing between scrapes.
+/// </summary>
+internal sealed class HeraldGauges
+{
+    private static readonly WebhookStatus[] Statuses = Enum.GetValues<WebhookStatus>();
+
+    public HeraldGauges(HeraldMetrics metrics, DeliveryDispatcher dispatcher, WebhookRegistry registry)
+    {
+        metrics.Meter.CreateObservableGauge(
+            "herald.deliveries.inflight", () => dispatcher.InFlight, "{delivery}", "Deliveries this process has claimed and is attempting now.");
+        metrics.Meter.CreateObservableGauge(
+            "herald.webhooks", () => CountByStatus(registry.Current), "{webhook}", "Webhooks by status.");
+    }
+
+    private static IEnumerable<Measurement<int>> CountByStatus(WebhookIndex index)
+    {
+        var counts = new int[Statuses.Length];
+        foreach (var webhook in index.All)
+        {
+            counts[(int)webhook.Webhook.Status]++;
+        }
+
+        return Statuses.Select(s => new Measurement<int>(counts[(int)s], new KeyValuePair<string, object?>("status", s.ToWire())));
+    }
+}
