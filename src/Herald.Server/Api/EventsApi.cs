@@ -72,7 +72,7 @@ internal static class EventsApi
                 incoming.Add(new IncomingEvent(published!, element));
             }
 
-            var result = await ingestor.IngestAsync(incoming, caller.Scope ?? string.Empty, key.Length == 0 ? null : key, ct);
+            var result = await ingestor.IngestAsync(incoming, caller.Scope ?? string.Empty, key.Length == 0 ? null : key, fromApi: true, ct);
             return Results.Json(new EventsAccepted(result.EventIds), statusCode: StatusCodes.Status202Accepted);
         }
     }

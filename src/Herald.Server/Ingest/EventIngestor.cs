@@ -17,7 +17,10 @@ internal readonly record struct IncomingEvent(PublishedEvent Event, JsonElement 
 /// </summary>
 internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, DispatchSignal signal, HeraldMetrics metrics, TimeProvider time)
 {
-    public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>Matches, stores and wakes the dispatcher.</summary>
+    /// <param name="fromApi">True for events published through the API (counted in the
+    /// events-received metrics); false for Herald's own operational events.</param>
+    public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, bool fromApi, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var index = registry.Current;
@@ -40,7 +43,11 @@ internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry,
         }
 
         var result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
-        metrics.Published(events.Count, deliveries.Count, result.Replayed);
+        if (fromApi)
+        {
+            metrics.Published(events.Count, deliveries.Count, result.Replayed);
+        }
+
         if (!result.Replayed && deliveries.Count > 0)
         {
             signal.Notify();

@@ -53,7 +53,7 @@ internal sealed partial class OperationalEventPublisher(EventIngestor ingestor, 
 
         try
         {
-            await ingestor.IngestAsync(events, null, null, CancellationToken.None);
+            await ingestor.IngestAsync(events, null, null, fromApi: false, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
