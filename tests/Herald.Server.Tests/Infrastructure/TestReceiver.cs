@@ -27,6 +27,9 @@ public sealed class TestReceiver : IAsyncDisposable
     /// <summary>Status code per request; 200 unless a test says otherwise.</summary>
     public Func<ReceivedRequest, int> Respond { get; set; } = _ => 200;
 
+    /// <summary>When set, decides the status code instead of <see cref="Respond"/> (e.g. to validate a token).</summary>
+    public Func<ReceivedRequest, Task<int>>? RespondAsync { get; set; }
+
     /// <summary>Response headers per request (e.g. Retry-After).</summary>
     public Func<ReceivedRequest, IDictionary<string, string>?> ResponseHeaders { get; set; } = _ => null;
 
@@ -68,7 +71,7 @@ public sealed class TestReceiver : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var request = new ReceivedRequest(context.Request.Path.Value ?? "/", headers, buffer.ToArray(), DateTimeOffset.UtcNow);
         _requests.Enqueue(request);
-        context.Response.StatusCode = Respond(request);
+        context.Response.StatusCode = RespondAsync is { } respondAsync ? await respondAsync(request) : Respond(request);
         foreach (var (name, value) in ResponseHeaders(request) ?? new Dictionary<string, string>())
         {
             context.Response.Headers[name] = value;
