@@ -122,17 +122,21 @@ public sealed partial class DeliveryDispatcher(
 
         if (claimed.Count < want || refused.Count > 0)
         {
-            var idle = await IdleTimeAsync(stoppingToken);
+            var idle = await IdleTimeAsync(now, stoppingToken);
             if (reopens is { } at && at - now < idle)
             {
                 idle = at - now < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : at - now;
             }
 
-            await signal.WaitAsync(idle, time, stoppingToken);
+            if (idle > TimeSpan.Zero)
+            {
+                await signal.WaitAsync(idle, time, stoppingToken);
+            }
         }
     }
 
-    private async Task<TimeSpan> IdleTimeAsync(CancellationToken cancellationToken)
+    /// <summary>How long to sleep after a round at <paramref name="roundNow"/> that took less than it could.</summary>
+    private async Task<TimeSpan> IdleTimeAsync(DateTimeOffset roundNow, CancellationToken cancellationToken)
     {
         var next = await store.NextDueAsync(cancellationToken);
         if (next is null)
@@ -140,8 +144,16 @@ public sealed partial class DeliveryDispatcher(
             return _options.MaxIdle;
         }
 
+        // Due at the round's "now" yet not taken: it waits on a lane (full, open circuit, rate
+        // limit) or on an earlier delivery of its object. A finishing attempt or a reopening lane
+        // wakes the loop for those, so don't spin on them. Due since then: go again at once.
+        if (next.Value <= roundNow)
+        {
+            return _options.MaxIdle;
+        }
+
         var wait = next.Value - time.GetUtcNow();
-        return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < _options.MaxIdle ? wait : _options.MaxIdle;
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait > _options.MaxIdle ? _options.MaxIdle : wait;
     }
 
     private async Task ProcessAsync(ClaimedDelivery delivery, Webhook webhook, WebhookLane lane)

@@ -79,7 +79,15 @@ public sealed class LifecycleTests
         while (clock.GetUtcNow() - start < TimeSpan.FromHours(9))
         {
             clock.Advance(TimeSpan.FromMinutes(10));
-            await Eventually.TrueAsync(async () => await IsSettledAsync(herald, id, clock), what: "the due attempt to finish");
+            try
+            {
+                await Eventually.TrueAsync(async () => await IsSettledAsync(herald, id, clock), what: "the due attempt to finish");
+            }
+            catch (TimeoutException ex)
+            {
+                var state = await herald.Client.GetAsync($"api/v1/deliveries?webhook_id={id}");
+                throw new TimeoutException($"{ex.Message} at +{(clock.GetUtcNow() - start).TotalMinutes:F0} min (now {clock.GetUtcNow():O}); deliveries: {state.GetRawText()}", ex);
+            }
             statusByHour.Add(((clock.GetUtcNow() - start).TotalHours, await herald.Client.WebhookStatusAsync(id), receiver.Requests.Count));
         }
 
