@@ -30,6 +30,7 @@ internal static class HeraldApplication
         services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher"));
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
+        services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys")));
@@ -59,6 +60,8 @@ internal static class HeraldApplication
         app.MapDeliveriesApi();
         app.MapKeysApi();
         app.MapQueryApi();
+        app.MapReplaysApi();
+        app.MapRecoveryApi();
         return app;
     }
 }

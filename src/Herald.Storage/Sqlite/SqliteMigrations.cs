@@ -75,5 +75,8 @@ internal static class SqliteMigrations
             PRIMARY KEY (delivery_id, number)
         ) WITHOUT ROWID;
         """,
+        // step 2: reserved (ordering index)
+        "SELECT 1;",
+        SqliteRecoverySchema.Step,
     ];
 }
