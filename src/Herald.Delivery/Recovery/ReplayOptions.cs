@@ -7,7 +7,8 @@ public sealed class ReplayOptions
     public int ChunkSize { get; set; } = 500;
 
     /// <summary>
-    /// Pause after each round of chunks, so a large replay yields to live traffic. Default none.
+    /// Pause after each round of chunks, so a large replay yields to live traffic; a new job ends it
+    /// early. Default none.
     /// </summary>
     public TimeSpan ChunkPause { get; set; } = TimeSpan.Zero;
 

@@ -49,7 +49,8 @@ public sealed partial class ReplayWorker(
 
                 if (_options.ChunkPause > TimeSpan.Zero)
                 {
-                    await Task.Delay(_options.ChunkPause, time, stoppingToken);
+                    // A new job ends the pause: it gets its first chunk at once.
+                    await _wake.WaitAsync(_options.ChunkPause, time, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
