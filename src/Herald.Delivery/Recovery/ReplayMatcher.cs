@@ -34,8 +34,17 @@ internal sealed class ReplayMatcher
             return _matches.Count > 0;
         }
 
-        using var document = JsonDocument.Parse(published.Body, Parsing);
-        _index.Match(published, document.RootElement, _matches);
-        return _matches.Count > 0;
+        try
+        {
+            using var document = JsonDocument.Parse(published.Body, Parsing);
+            _index.Match(published, document.RootElement, _matches);
+            return _matches.Count > 0;
+        }
+        catch (JsonException)
+        {
+            // Ingest validated every body; should one still not parse, it cannot match a filter,
+            // and it must not stall the job.
+            return false;
+        }
     }
 }
