@@ -21,6 +21,9 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
         services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
+        services.AddSingleton<IReplayStore, SqliteReplayStore>();
+        services.AddSingleton<IDeliveryRecoveryStore, SqliteDeliveryRecoveryStore>();
+        services.AddSingleton<IRetentionStore, SqliteRetentionStore>();
         return services;
     }
 }

@@ -32,6 +32,7 @@ internal static class HeraldApplication
         services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher"));
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
+        services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys")));
@@ -70,6 +71,8 @@ internal static class HeraldApplication
         app.MapMetricsApi();
         app.MapHeraldOpenApi();
         app.MapAdminUi();
+        app.MapReplaysApi();
+        app.MapRecoveryApi();
         return app;
     }
 }

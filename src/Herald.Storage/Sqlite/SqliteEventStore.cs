@@ -7,7 +7,7 @@ internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
     public Task<IngestResult> IngestAsync(IngestBatch batch, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(session => Ingest(session, batch), cancellationToken);
 
-    private static IngestResult Ingest(SqliteSession session, IngestBatch batch)
+    internal static IngestResult Ingest(SqliteSession session, IngestBatch batch)
     {
         var hasKey = batch.IdempotencyKey is not null;
         var scope = batch.IdempotencyScope ?? string.Empty;

@@ -80,5 +80,6 @@ internal static class SqliteMigrations
         ALTER TABLE deliveries ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX deliveries_order ON deliveries(webhook_id, object_id) WHERE status = 0 AND ordered = 1;
         """,
+        SqliteRecoverySchema.Step,
     ];
 }

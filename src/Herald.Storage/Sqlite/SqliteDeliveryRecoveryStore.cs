@@ -1,0 +1,101 @@
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// Cancel and bulk retry. Bulk changes go through the writer in batches of <see cref="BatchSize"/>,
+/// each its own request, so a webhook with a huge backlog never holds the writer (and so delivery)
+/// for long.
+/// </summary>
+internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer) : IDeliveryRecoveryStore
+{
+    internal const int BatchSize = 1000;
+
+    public Task<CancelOutcome> CancelAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session =>
+            {
+                var status = session.Scalar("SELECT status FROM deliveries WHERE id = $0 AND ($1 IS NULL OR domain_id = $1)", id, domainId);
+                if (status is null)
+                {
+                    return CancelOutcome.NotFound;
+                }
+
+                if (Convert.ToInt32(status, System.Globalization.CultureInfo.InvariantCulture) != 0)
+                {
+                    return CancelOutcome.NotPending;
+                }
+
+                // Clearing the lease too: an attempt in flight completes with "WHERE status = 0" and so
+                // can no longer bring the delivery back.
+                session.Execute(
+                    "UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, lease_until = 0, updated_at = $1 WHERE id = $0",
+                    id, UnixTime.ToMs(now));
+                return CancelOutcome.Cancelled;
+            },
+            cancellationToken);
+
+    public async Task<int> CancelPendingAsync(string webhookId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nowMs = UnixTime.ToMs(now);
+        var total = 0;
+        int changed;
+        do
+        {
+            // created_at <= now bounds the set: deliveries published while this runs are left alone,
+            // so a busy webhook can't keep the loop going.
+            changed = await writer.ExecuteAsync(
+                session => session.Execute(
+                    """
+                    UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, lease_until = 0, updated_at = $1
+                    WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $0 AND status = 0 AND created_at <= $1 LIMIT $2)
+                    """,
+                    webhookId, nowMs, BatchSize),
+                cancellationToken);
+            total += changed;
+        }
+        while (changed == BatchSize);
+
+        return total;
+    }
+
+    public async Task<int> RetryFailedAsync(string webhookId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nowMs = UnixTime.ToMs(now);
+        var total = 0;
+        var cursor = string.Empty;
+        List<string> batch;
+        do
+        {
+            // Walks by id, so a delivery that fails again while this runs is not retried twice.
+            batch = await writer.ExecuteAsync(
+                session =>
+                {
+                    var ids = new List<string>();
+                    using (var reader = session.Query(
+                        """
+                        UPDATE deliveries SET status = 0, next_attempt_at = $2, lease_until = 0, lease_owner = NULL, updated_at = $2,
+                            held = COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE webhooks.id = deliveries.webhook_id), 1)
+                        WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $0 AND status = 2 AND id > $1 ORDER BY id LIMIT $3)
+                        RETURNING id
+                        """,
+                        webhookId, cursor, nowMs, BatchSize))
+                    {
+                        while (reader.Read())
+                        {
+                            ids.Add(reader.GetString(0));
+                        }
+                    }
+
+                    return ids;
+                },
+                cancellationToken);
+            total += batch.Count;
+            if (batch.Count > 0)
+            {
+                cursor = batch.Max(StringComparer.Ordinal)!;
+            }
+        }
+        while (batch.Count == BatchSize);
+
+        return total;
+    }
+}
