@@ -122,9 +122,8 @@ internal sealed class HeraldProcess : IAsyncDisposable
         return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
     }
 
-    /// <summary>The database file and its WAL together.</summary>
-    public long DatabaseBytes() =>
-        new[] { DatabasePath, DatabasePath + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length);
+    /// <summary>Sizes of the database file and of its write-ahead log.</summary>
+    public (long Database, long Wal) DatabaseBytes() => (Size(DatabasePath), Size(DatabasePath + "-wal"));
 
     /// <summary>Kills Herald at once (idempotent, safe from any thread).</summary>
     public void Kill()
@@ -235,6 +234,8 @@ internal sealed class HeraldProcess : IAsyncDisposable
 
         return 0;
     }
+
+    private static long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private void Keep(string? line)
     {

@@ -40,7 +40,7 @@ internal sealed record LoadTestOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    public int WarmupEvents { get; init; } = 1_000;
+    public int WarmupEvents { get; init; } = 5_000;
 
     public string? ServerDll { get; init; }
 
@@ -68,7 +68,7 @@ internal sealed record LoadTestOptions
           --duration S           with --rate and no --events: N = R × S         (steady 10)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
-          --warmup N             warm-up events before measuring                (1000)
+          --warmup N             warm-up events before measuring                (5000)
           --timeout S            give up waiting after S seconds (exit code 2)  (300)
           --server-dll PATH      Herald.Server.dll to start                     (src/Herald.Server/bin/Release/net10.0)
           --env NAME=VALUE       extra environment for Herald (repeatable)
@@ -82,7 +82,7 @@ internal sealed record LoadTestOptions
         Scenario.Ingest => new LoadTestOptions { Scenario = scenario, Webhooks = 0, Events = quick ? 5_000 : 100_000, Batch = 100, Publishers = 8 },
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario == Scenario.Ingest ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 200 : 1_000 };
+    } with { Quick = quick, RawRequests = scenario == Scenario.Ingest ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 5_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)

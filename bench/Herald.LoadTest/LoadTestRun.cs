@@ -14,21 +14,27 @@ internal sealed record HeraldFigures(
     TimeSpan LoadTestCpu,
     long PeakRssBytes,
     long PhaseMaxRssBytes,
-    long DatabaseBytes,
+    (long Database, long Wal) DatabaseBytes,
     IReadOnlyList<ThreadGroupCpu> HeraldThreads)
 {
     public double EventsPerSecond => Events / Publish.Elapsed.TotalSeconds;
 
     public double DeliveriesPerSecond => Tally.Expected == 0 ? 0 : Tally.Unique / DeliveryElapsed.TotalSeconds;
 
+    /// <summary>Herald's CPU per published event, its deliveries included.</summary>
+    public double CpuMicrosecondsPerEvent => (HeraldCpuPublishing + HeraldCpuDraining).TotalMicroseconds / Events;
+
     /// <summary>How long deliveries kept arriving after the last publish was answered.</summary>
     public TimeSpan DrainAfterPublish => DeliveryElapsed - Publish.Elapsed;
 }
 
 /// <summary>The raw ceiling: plain HttpClient POSTs of the same bodies to the same receiver.</summary>
-internal sealed record RawFigures(int Requests, int Concurrency, TimeSpan Elapsed, Percentiles Latency, Percentiles? PacedLatency)
+internal sealed record RawFigures(int Requests, int Concurrency, TimeSpan Elapsed, Percentiles Latency, Percentiles? PacedLatency, TimeSpan LoadTestCpu)
 {
     public double PerSecond => Requests / Elapsed.TotalSeconds;
+
+    /// <summary>Client and receiver together (both run in this process), per request.</summary>
+    public double CpuMicrosecondsPerRequest => LoadTestCpu.TotalMicroseconds / Requests;
 }
 
 /// <summary>One load-test run, start to finish: Herald, receiver, warm-up, measurement, raw ceiling.</summary>
@@ -118,7 +124,32 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
 
         await WaitForAsync(tally, herald, TimeSpan.FromSeconds(120), cancellationToken);
         await api.DeleteWebhookAsync(id, cancellationToken);
-        await output.WriteLineAsync($"warm-up: {events:N0} events published and delivered");
+        var quiet = await WaitForJitToSettleAsync(herald, cancellationToken);
+        await output.WriteLineAsync($"warm-up: {events:N0} events published and delivered; Herald's JIT {(quiet is { } s ? $"quiet after {s.TotalSeconds:F1} s more" : "still busy after 20 s")}");
+    }
+
+    /// <summary>
+    /// Waits until Herald's tiered-compilation thread stops working (less than 20 ms of CPU in a
+    /// second), so rejitting hot methods is not measured as load; a long-running server is past it.
+    /// </summary>
+    private static async Task<TimeSpan?> WaitForJitToSettleAsync(HeraldProcess herald, CancellationToken cancellationToken)
+    {
+        const string JitThread = ".NET Tiered Com";
+        var waited = Stopwatch.StartNew();
+        var before = ThreadCpu.Snapshot(herald.Id).Seconds(JitThread);
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(1000, cancellationToken);
+            var now = ThreadCpu.Snapshot(herald.Id).Seconds(JitThread);
+            if (now - before < 0.020)
+            {
+                return waited.Elapsed;
+            }
+
+            before = now;
+        }
+
+        return null;
     }
 
     private async Task CreateWebhooksAsync(HeraldApi api, LoadReceiver receiver, CancellationToken cancellationToken)
@@ -229,7 +260,9 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
         }
 
         await RunAsync("rw", Math.Min(requests, 2_000), paced: false);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var (ceiling, ceilingTally) = await RunAsync("r", requests, paced: false);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         var elapsed = Stopwatch.GetElapsedTime(ceiling.StartTicks, Math.Max(ceilingTally.LastTicks, ceiling.EndTicks));
         Percentiles? pacedLatency = null;
         if (options.Rate > 0)
@@ -238,7 +271,7 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
             pacedLatency = pacedTally.Latency();
         }
 
-        return new RawFigures(requests, options.RawConcurrency, elapsed, ceilingTally.Latency(), pacedLatency);
+        return new RawFigures(requests, options.RawConcurrency, elapsed, ceilingTally.Latency(), pacedLatency, cpu);
     }
 
     private static async Task WaitForAsync(ReceiveTally tally, HeraldProcess herald, TimeSpan timeout, CancellationToken cancellationToken)

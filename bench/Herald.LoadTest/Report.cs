@@ -47,11 +47,13 @@ internal static class Report
         var publishing = publish.Elapsed.TotalSeconds;
         var draining = f.DrainAfterPublish.TotalSeconds;
         output.WriteLine($"  Herald CPU   {f.HeraldCpuPublishing.TotalSeconds:F1} s while publishing ({Cores(f.HeraldCpuPublishing, publishing)} cores), {f.HeraldCpuDraining.TotalSeconds:F1} s after ({Cores(f.HeraldCpuDraining, draining)} cores); load test process {f.LoadTestCpu.TotalSeconds:F1} s ({Cores(f.LoadTestCpu, publishing + draining)} cores)");
+        var perDelivery = f.Tally.Expected > 0 ? $", {(f.HeraldCpuPublishing + f.HeraldCpuDraining).TotalMicroseconds / f.Tally.Expected:F0} µs per delivery" : string.Empty;
+        output.WriteLine($"  CPU cost     Herald {f.CpuMicrosecondsPerEvent:F0} µs per event{perDelivery} (all of its CPU in the phase)");
         var busiest = f.HeraldThreads.Take(4).Select(g => $"{g.Name} {g.Seconds:F1} s ({g.Threads} thread{(g.Threads == 1 ? string.Empty : "s")}{(g.Threads > 1 ? $", busiest {g.BusiestSeconds:F1} s" : string.Empty)})");
         output.WriteLine($"  by thread    {string.Join("; ", busiest)}");
         output.WriteLine($"  run queue    Herald's threads spent {f.HeraldThreads.Sum(g => g.WaitingSeconds):F1} s runnable but waiting for a core (other processes, incl. this one, had it)");
         output.WriteLine($"  Herald RSS   peak {f.PeakRssBytes / MiB:F0} MB (VmHWM, whole life); {f.PhaseMaxRssBytes / MiB:F0} MB most sampled while measuring");
-        output.WriteLine($"  database     {f.DatabaseBytes / MiB:F0} MB (file + WAL)");
+        output.WriteLine($"  database     {f.DatabaseBytes.Database / MiB:F0} MB, WAL {f.DatabaseBytes.Wal / MiB:F0} MB");
     }
 
     public static void Raw(TextWriter output, HeraldFigures f, RawFigures raw)
@@ -59,6 +61,7 @@ internal static class Report
         output.WriteLine();
         output.WriteLine($"Raw ceiling: plain HttpClient POSTs of the same bodies to the same receiver, {raw.Concurrency} in flight, no storage");
         output.WriteLine($"  raw          {raw.Requests,9:N0} POSTs in {raw.Elapsed.TotalSeconds:F2} s = {raw.PerSecond:N0}/s  (latency p50 {raw.Latency.P50:F1} ms, p99 {raw.Latency.P99:F1} ms under that load)");
+        output.WriteLine($"  CPU cost     {raw.CpuMicrosecondsPerRequest:F0} µs per request, client and receiver together");
         if (raw.PacedLatency is { } paced)
         {
             output.WriteLine($"  raw paced    {paced.Count:N0} POSTs at the same rate: latency p50 {paced.P50:F2} ms, p95 {paced.P95:F2} ms, p99 {paced.P99:F2} ms");

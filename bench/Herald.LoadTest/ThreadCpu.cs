@@ -42,6 +42,10 @@ internal sealed class ThreadCpu
         return new ThreadCpu(threads);
     }
 
+    /// <summary>CPU seconds of the threads whose name starts with <paramref name="prefix"/>.</summary>
+    public double Seconds(string prefix) =>
+        _threads.Values.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(t => t.RunNs) / 1e9;
+
     /// <summary>Thread groups by CPU seconds spent since <paramref name="earlier"/>, busiest first.</summary>
     public IReadOnlyList<ThreadGroupCpu> Since(ThreadCpu earlier) =>
         _threads
