@@ -3,45 +3,9 @@ using System.Net;
 
 namespace Herald.LoadTest;
 
-/// <summary>Herald's side of a run: publishing, delivery and what it cost Herald.</summary>
-internal sealed record HeraldFigures(
-    DriveResult Publish,
-    int Events,
-    ReceiveTally Tally,
-    TimeSpan DeliveryElapsed,
-    TimeSpan HeraldCpuPublishing,
-    TimeSpan HeraldCpuDraining,
-    TimeSpan LoadTestCpu,
-    long PeakRssBytes,
-    long PhaseMaxRssBytes,
-    (long Database, long Wal) DatabaseBytes,
-    IReadOnlyList<ThreadGroupCpu> HeraldThreads)
-{
-    public double EventsPerSecond => Events / Publish.Elapsed.TotalSeconds;
-
-    public double DeliveriesPerSecond => Tally.Expected == 0 ? 0 : Tally.Unique / DeliveryElapsed.TotalSeconds;
-
-    /// <summary>Herald's CPU per published event, its deliveries included.</summary>
-    public double CpuMicrosecondsPerEvent => (HeraldCpuPublishing + HeraldCpuDraining).TotalMicroseconds / Events;
-
-    /// <summary>How long deliveries kept arriving after the last publish was answered.</summary>
-    public TimeSpan DrainAfterPublish => DeliveryElapsed - Publish.Elapsed;
-}
-
-/// <summary>The raw ceiling: plain HttpClient POSTs of the same bodies to the same receiver.</summary>
-internal sealed record RawFigures(int Requests, int Concurrency, TimeSpan Elapsed, Percentiles Latency, Percentiles? PacedLatency, TimeSpan LoadTestCpu)
-{
-    public double PerSecond => Requests / Elapsed.TotalSeconds;
-
-    /// <summary>Client and receiver together (both run in this process), per request.</summary>
-    public double CpuMicrosecondsPerRequest => LoadTestCpu.TotalMicroseconds / Requests;
-}
-
 /// <summary>One load-test run, start to finish: Herald, receiver, warm-up, measurement, raw ceiling.</summary>
 internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Action<HeraldProcess?> started)
 {
-    private const int WarmupBatch = 50;
-
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var dll = HeraldProcess.LocateServerDll(options.ServerDll);
@@ -87,7 +51,7 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
                 : null;
             if (raw is not null)
             {
-                Report.Raw(output, figures, raw);
+                Report.Raw(output, options, figures, raw);
             }
 
             Report.Targets(output, options, figures, raw);
@@ -111,11 +75,13 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
         var id = await api.CreateWebhookAsync("load-warmup", receiver.Url("w", 0), "warmup", cancellationToken);
         var tally = new ReceiveTally(1, events, events);
         receiver.Route("w", tally);
-        var units = (events + WarmupBatch - 1) / WarmupBatch;
+        // The measured run's request shape (a steady run publishes one event per request), flat out.
+        var batch = Math.Min(options.Batch, 100);
+        var units = (events + batch - 1) / batch;
         var publish = await LoadDriver.RunClosedAsync(
             units,
-            workers: 4,
-            (unit, ct) => api.PublishAsync(EventBodies.Batch("warmup", unit * WarmupBatch, Math.Min(WarmupBatch, events - (unit * WarmupBatch))), ct),
+            workers: Math.Min(options.Publishers, 8),
+            (unit, ct) => api.PublishAsync(EventBodies.Batch("warmup", unit * batch, Math.Min(batch, events - (unit * batch))), ct),
             cancellationToken);
         if (publish.Failures > 0)
         {

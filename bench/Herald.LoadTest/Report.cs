@@ -56,7 +56,7 @@ internal static class Report
         output.WriteLine($"  database     {f.DatabaseBytes.Database / MiB:F0} MB, WAL {f.DatabaseBytes.Wal / MiB:F0} MB");
     }
 
-    public static void Raw(TextWriter output, HeraldFigures f, RawFigures raw)
+    public static void Raw(TextWriter output, LoadTestOptions options, HeraldFigures f, RawFigures raw)
     {
         output.WriteLine();
         output.WriteLine($"Raw ceiling: plain HttpClient POSTs of the same bodies to the same receiver, {raw.Concurrency} in flight, no storage");
@@ -67,7 +67,9 @@ internal static class Report
             output.WriteLine($"  raw paced    {paced.Count:N0} POSTs at the same rate: latency p50 {paced.P50:F2} ms, p95 {paced.P95:F2} ms, p99 {paced.P99:F2} ms");
         }
 
-        output.WriteLine($"  ratio = delivered/s ÷ raw/s = {f.DeliveriesPerSecond:N0} ÷ {raw.PerSecond:N0} = {Ratio(f, raw):F2}");
+        output.WriteLine(options.Rate > 0
+            ? $"  ratio        not reported: a paced run delivers at the rate it publishes ({f.DeliveriesPerSecond:N0}/s against a ceiling of {raw.PerSecond:N0}/s)"
+            : $"  ratio = delivered/s ÷ raw/s = {f.DeliveriesPerSecond:N0} ÷ {raw.PerSecond:N0} = {Ratio(f, raw):F2}");
     }
 
     public static void Targets(TextWriter output, LoadTestOptions options, HeraldFigures f, RawFigures? raw)
