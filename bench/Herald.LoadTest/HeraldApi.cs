@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Herald.LoadTest;
+
+/// <summary>The few Herald API calls the load test makes, over one pooled client.</summary>
+internal sealed class HeraldApi : IDisposable
+{
+    private static readonly Uri Events = new("/api/v1/events", UriKind.Relative);
+    private static readonly Uri Webhooks = new("/api/v1/webhooks", UriKind.Relative);
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient _http;
+
+    public HeraldApi(HeraldProcess herald)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
+        _http = new HttpClient(handler) { BaseAddress = herald.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", herald.AdminKey);
+    }
+
+    public async Task<string> CreateWebhookAsync(string name, string url, string eventType, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync(Webhooks, new { name, url, event_type = eventType }, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"creating webhook {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    public async Task DeleteWebhookAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await _http.DeleteAsync(new Uri($"/api/v1/webhooks/{id}", UriKind.Relative), cancellationToken);
+        if (response.StatusCode != HttpStatusCode.NoContent)
+        {
+            throw new InvalidOperationException($"deleting webhook {id} answered {(int)response.StatusCode}");
+        }
+    }
+
+    /// <summary>Publishes one request's events; throws unless Herald stored them (202).</summary>
+    public async Task PublishAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = Json;
+        using var response = await _http.PostAsync(Events, content, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"publishing answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
