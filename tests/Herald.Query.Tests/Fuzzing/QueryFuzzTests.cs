@@ -24,7 +24,7 @@ public sealed class QueryFuzzTests
             for (var i = 0; i < Iterations; i++)
             {
                 var text = generator.Next(corpus);
-                if (Check(text, events, checkExtras: i % 4 == 0))
+                if (Check(text, events, checkExtras: i % 8 == 0))
                 {
                     accepted++;
                 }
@@ -32,7 +32,7 @@ public sealed class QueryFuzzTests
         });
 
         // A hang shows up as a TimeoutException rather than a stuck test run.
-        await run.WaitAsync(TimeSpan.FromSeconds(50));
+        await run.WaitAsync(TimeSpan.FromSeconds(90));
 
         // The generator must exercise both sides, or the test proves little.
         Assert.InRange(accepted, Iterations / 10, Iterations - (Iterations / 10));
