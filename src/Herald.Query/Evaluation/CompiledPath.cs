@@ -92,14 +92,15 @@ internal sealed class CompiledPath
     private static bool TestEnd(JsonElement value, ValueTest test, ref bool reached)
     {
         reached = true;
-        if (value.ValueKind != JsonValueKind.Array)
+        var kind = value.ValueKind;
+        if (kind != JsonValueKind.Array)
         {
-            return test.Test(value);
+            return test.Test(value, kind);
         }
 
         foreach (var element in value.EnumerateArray())
         {
-            if (test.Test(element))
+            if (test.Test(element, element.ValueKind))
             {
                 return true;
             }
