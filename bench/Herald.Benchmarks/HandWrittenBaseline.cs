@@ -8,6 +8,8 @@ namespace Herald.Benchmarks;
 /// compiled queries are measured against (and a gauge of how loaded the machine is).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class HandWrittenBaseline
 {
     private JsonDocument? _document;

@@ -9,6 +9,8 @@ namespace Herald.Benchmarks;
 /// query takes to parse and compile (once per webhook save) and to evaluate (once per event).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class QueryBenchmarks
 {
     private JsonDocument? _document;

@@ -43,11 +43,12 @@ internal sealed class CompiledPath
             switch (current.ValueKind)
             {
                 case JsonValueKind.Object:
-                    if (!current.TryGetProperty(step.Utf8Name, out current))
+                    if (!current.TryGetProperty(step.Utf8Name, out var child))
                     {
                         return false;
                     }
 
+                    current = child;
                     stepIndex++;
                     continue;
                 case JsonValueKind.Array when step.Index >= 0:
