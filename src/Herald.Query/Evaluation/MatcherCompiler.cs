@@ -7,8 +7,9 @@ namespace Herald.Query.Evaluation;
 internal static class MatcherCompiler
 {
     /// <summary>
-    /// Guards against a pattern whose automaton grows without bound; linear-time matching of a
-    /// 1 MiB string takes milliseconds, so hitting this means "no match", not a slow success.
+    /// Last guard after <see cref="RegexShape"/>: matching is linear in the text, but with a large
+    /// automaton a 1 MiB string can still take seconds. Past this a test counts as no match. The
+    /// engine checks it every 1,000 characters, so it bounds the usual case, not every case.
     /// </summary>
     internal static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
 
