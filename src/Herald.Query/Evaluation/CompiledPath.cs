@@ -36,50 +36,72 @@ internal sealed class CompiledPath
 
     private bool Walk(JsonElement current, int stepIndex, ValueTest test, ref bool reached)
     {
-        if (stepIndex == _steps.Length)
+        // Objects and indexes descend in a loop; only an array fan-out needs recursion.
+        while (stepIndex < _steps.Length)
         {
-            return TestEnd(current, test, ref reached);
-        }
-
-        var step = _steps[stepIndex];
-        switch (current.ValueKind)
-        {
-            case JsonValueKind.Object:
-                return current.TryGetProperty(step.Utf8Name, out var child) && Walk(child, stepIndex + 1, test, ref reached);
-            case JsonValueKind.Array when step.Index >= 0:
-                return step.Index < current.GetArrayLength() && Walk(current[step.Index], stepIndex + 1, test, ref reached);
-            case JsonValueKind.Array:
-                // Arrays of arrays nest as deep as the document does; stop rather than overflow.
-                if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
-                {
-                    return false;
-                }
-
-                foreach (var element in current.EnumerateArray())
-                {
-                    if (Walk(element, stepIndex, test, ref reached))
+            var step = _steps[stepIndex];
+            switch (current.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    if (!current.TryGetProperty(step.Utf8Name, out var child))
                     {
-                        return true;
+                        return false;
                     }
-                }
 
-                return false;
-            default:
-                return false;
+                    current = child;
+                    stepIndex++;
+                    continue;
+                case JsonValueKind.Array when step.Index >= 0:
+                    if (step.Index >= current.GetArrayLength())
+                    {
+                        return false;
+                    }
+
+                    current = current[step.Index];
+                    stepIndex++;
+                    continue;
+                case JsonValueKind.Array:
+                    return FanOut(current, stepIndex, test, ref reached);
+                default:
+                    return false;
+            }
         }
+
+        return TestEnd(current, test, ref reached);
+    }
+
+    /// <summary>Applies the step at <paramref name="stepIndex"/> to every element of <paramref name="array"/>.</summary>
+    private bool FanOut(JsonElement array, int stepIndex, ValueTest test, ref bool reached)
+    {
+        // Arrays of arrays nest as deep as the document does; stop rather than overflow.
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            return false;
+        }
+
+        foreach (var element in array.EnumerateArray())
+        {
+            if (Walk(element, stepIndex, test, ref reached))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool TestEnd(JsonElement value, ValueTest test, ref bool reached)
     {
         reached = true;
-        if (value.ValueKind != JsonValueKind.Array)
+        var kind = value.ValueKind;
+        if (kind != JsonValueKind.Array)
         {
-            return test.Test(value);
+            return test.Test(value, kind);
         }
 
         foreach (var element in value.EnumerateArray())
         {
-            if (test.Test(element))
+            if (test.Test(element, element.ValueKind))
             {
                 return true;
             }

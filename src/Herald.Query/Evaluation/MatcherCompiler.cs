@@ -7,10 +7,17 @@ namespace Herald.Query.Evaluation;
 internal static class MatcherCompiler
 {
     /// <summary>
-    /// Guards against a pattern whose automaton grows without bound; linear-time matching of a
-    /// 1 MiB string takes milliseconds, so hitting this means "no match", not a slow success.
+    /// Last guard after <see cref="RegexShape"/>: matching is linear in the text, but with a large
+    /// automaton a 1 MiB string can still take seconds. Past this a test counts as no match. The
+    /// engine checks it every 1,000 characters, so it bounds the usual case, not every case.
     /// </summary>
-    internal static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Largest accepted pattern, in atoms with <c>{n}</c> counted n times (see <see cref="RegexShape"/>):
+    /// room for a UUID or a long literal, small enough that a hostile pattern's automaton stays quick to build.
+    /// </summary>
+    internal const int MaxPatternSize = 128;
 
     public static Matcher Compile(QueryNode node) => node switch
     {
@@ -49,6 +56,16 @@ internal static class MatcherCompiler
             options |= RegexOptions.IgnoreCase;
         }
 
+        if (RegexShape.HasNestedQuantifier(literal.Text, out var size))
+        {
+            throw Invalid("regular expression nests quantifiers, as in (a+)+ or (a*b){5}; that can make matching slow, so it is not allowed", literal);
+        }
+
+        if (size > MaxPatternSize)
+        {
+            throw Invalid($"regular expression is too large: at most {MaxPatternSize} characters and classes, counting {{n}} repetitions n times", literal);
+        }
+
         try
         {
             return new Regex(literal.Text, options, RegexTimeout);
@@ -57,10 +74,10 @@ internal static class MatcherCompiler
         {
             throw Invalid($"invalid regular expression: {Describe(ex.Error)} at offset {ex.Offset}", literal);
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException ex)
         {
-            // Backreferences, lookarounds and atomic groups need backtracking.
-            throw Invalid("regular expression uses a construct that cannot run in linear time (backreference, lookaround or atomic group)", literal);
+            // Backreferences, lookarounds and atomic groups need backtracking; huge counted loops exceed the automaton limit.
+            throw Invalid($"regular expression cannot run in linear time: {ex.Message}", literal);
         }
         catch (ArgumentException ex)
         {

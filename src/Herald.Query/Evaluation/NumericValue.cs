@@ -10,9 +10,9 @@ internal static class NumericValue
     // Sign, decimal point and exponent; no white space, thousands separators or hex.
     private const NumberStyles Styles = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 
-    public static bool TryRead(JsonElement value, out double number)
+    public static bool TryRead(JsonElement value, JsonValueKind kind, out double number)
     {
-        switch (value.ValueKind)
+        switch (kind)
         {
             case JsonValueKind.Number:
                 return value.TryGetDouble(out number) && double.IsFinite(number);

@@ -15,13 +15,13 @@ internal sealed class RegexTest(Regex regex) : ValueTest
 {
     private const int StackChars = 256;
 
-    public override bool Test(JsonElement value)
+    public override bool Test(JsonElement value, JsonValueKind kind)
     {
         try
         {
-            return value.ValueKind switch
+            return kind switch
             {
-                JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => IsMatch(value),
+                JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => IsMatch(value, kind),
                 _ => false,
             };
         }
@@ -31,10 +31,10 @@ internal sealed class RegexTest(Regex regex) : ValueTest
         }
     }
 
-    private bool IsMatch(JsonElement value)
+    private bool IsMatch(JsonElement value, JsonValueKind kind)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value);
-        if (value.ValueKind == JsonValueKind.String)
+        if (kind == JsonValueKind.String)
         {
             if (raw.Length >= 2 && raw[0] == (byte)'"')
             {

@@ -4,10 +4,13 @@ using Herald.Query.Ast;
 
 namespace Herald.Query.Evaluation;
 
-/// <summary>Decides whether one resolved JSON value satisfies a comparison; never throws.</summary>
+/// <summary>
+/// Decides whether one resolved JSON value satisfies a comparison; never throws. The caller
+/// passes the value's kind, which it has read already: each read is a lookup in the document.
+/// </summary>
 internal abstract class ValueTest
 {
-    public abstract bool Test(JsonElement value);
+    public abstract bool Test(JsonElement value, JsonValueKind kind);
 }
 
 /// <summary><c>= "text"</c>: ordinal equality with a JSON string, compared in UTF-8 without decoding.</summary>
@@ -15,8 +18,8 @@ internal sealed class StringEqualsTest(string literal) : ValueTest
 {
     private readonly byte[] _utf8 = Encoding.UTF8.GetBytes(literal);
 
-    public override bool Test(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.ValueEquals(_utf8);
+    public override bool Test(JsonElement value, JsonValueKind kind) =>
+        kind == JsonValueKind.String && value.ValueEquals(_utf8);
 }
 
 /// <summary><c>= true</c> / <c>= false</c>: only JSON booleans qualify, not the strings "true"/"false".</summary>
@@ -24,7 +27,7 @@ internal sealed class BooleanEqualsTest(bool literal) : ValueTest
 {
     private readonly JsonValueKind _kind = literal ? JsonValueKind.True : JsonValueKind.False;
 
-    public override bool Test(JsonElement value) => value.ValueKind == _kind;
+    public override bool Test(JsonElement value, JsonValueKind kind) => kind == _kind;
 }
 
 /// <summary><c>= null</c>: a JSON null (the missing case is handled by the comparison).</summary>
@@ -32,15 +35,15 @@ internal sealed class NullTest : ValueTest
 {
     public static readonly NullTest Instance = new();
 
-    public override bool Test(JsonElement value) => value.ValueKind == JsonValueKind.Null;
+    public override bool Test(JsonElement value, JsonValueKind kind) => kind == JsonValueKind.Null;
 }
 
 /// <summary>Numeric comparison with JSON numbers and numeric strings ("3840", "25.000").</summary>
 internal sealed class NumberTest(ComparisonOperator op, double literal) : ValueTest
 {
-    public override bool Test(JsonElement value)
+    public override bool Test(JsonElement value, JsonValueKind kind)
     {
-        if (!NumericValue.TryRead(value, out var number))
+        if (!NumericValue.TryRead(value, kind, out var number))
         {
             return false;
         }
