@@ -102,15 +102,22 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
         var stream = await content.ReadAsStreamAsync(cancellationToken);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[ResponseBodyLimit];
-            var filled = 0;
-            int read;
-            while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ResponseBodyLimit);
+            try
             {
-                filled += read;
-            }
+                var filled = 0;
+                int read;
+                while (filled < ResponseBodyLimit && (read = await stream.ReadAsync(buffer.AsMemory(filled, ResponseBodyLimit - filled), cancellationToken)) > 0)
+                {
+                    filled += read;
+                }
 
-            return filled == 0 ? null : Encoding.UTF8.GetString(buffer, 0, filled);
+                return filled == 0 ? null : Encoding.UTF8.GetString(buffer, 0, filled);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 }

@@ -3,7 +3,9 @@ namespace Herald.Storage.Sqlite;
 /// <summary>Schema steps, applied in order on start; each runs once (tracked in <c>schema_version</c>).</summary>
 internal static class SqliteMigrations
 {
-    // Times are Unix milliseconds (INTEGER): compact, and compared without parsing.
+    // Times are Unix milliseconds (INTEGER): compact, and compared without parsing. Tables with
+    // large rows (event bodies, response bodies) keep their rowid: WITHOUT ROWID stores rows in
+    // the key's b-tree, which measured 4.6x the body size on disk for ~1 KiB events.
     public static readonly string[] Steps =
     [
         """
@@ -36,7 +38,7 @@ internal static class SqliteMigrations
             object_id TEXT,
             body BLOB NOT NULL,
             received_at INTEGER NOT NULL
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE idempotency_keys (
             scope TEXT NOT NULL,
             key TEXT NOT NULL,
@@ -73,7 +75,7 @@ internal static class SqliteMigrations
             error TEXT,
             response_body TEXT,
             PRIMARY KEY (delivery_id, number)
-        ) WITHOUT ROWID;
+        );
         """,
         // Step 2: ordering "object" — a delivery waits for earlier pending ones of its object.
         """

@@ -12,12 +12,7 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     public SqliteConnection Connection => connection;
 
-    public void Run(string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    public void Run(string sql) => Bind(sql, []).ExecuteNonQuery();
 
     public int Execute(string sql, params object?[] values) => Bind(sql, values).ExecuteNonQuery();
 
