@@ -12,6 +12,7 @@ internal sealed class SqliteDatabase
     {
         Options = options;
         var full = System.IO.Path.GetFullPath(options.Path);
+        FilePath = full;
         var directory = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(directory))
         {
@@ -31,6 +32,9 @@ internal sealed class SqliteDatabase
     public SqliteOptions Options { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>The database file's full path.</summary>
+    public string FilePath { get; }
 
     public SqliteConnection Open()
     {

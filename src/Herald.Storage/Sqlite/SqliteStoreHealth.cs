@@ -6,6 +6,13 @@ internal sealed class SqliteStoreHealth(SqliteDatabase database) : IStoreHealth
 {
     public Task<bool> IsReachableAsync(CancellationToken cancellationToken)
     {
+        // A pooled connection keeps working on a file that was deleted under it; the file
+        // being gone is exactly what readiness must report.
+        if (!File.Exists(database.FilePath))
+        {
+            return Task.FromResult(false);
+        }
+
         try
         {
             using var connection = database.Open();
