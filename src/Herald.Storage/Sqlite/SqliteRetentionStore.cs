@@ -7,76 +7,41 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteRetentionStore(SqliteDatabase database, SqliteWriter writer) : IRetentionStore
 {
-    public async Task<int> DeleteDeliveriesAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
+    public Task<int> DeleteDeliveriesAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
     {
         var cutoffMs = UnixTime.ToMs(cutoff);
+
         // A delivery changed before the cutoff was created before it, and its id is time-ordered.
-        var bound = TimeOrderedIds.LowerBound(cutoff);
-        var total = 0;
-        var cursor = string.Empty;
-        while (true)
-        {
-            var ids = ReadIds(
-                "SELECT id FROM deliveries WHERE id > $0 AND id < $1 AND status <> 0 AND updated_at < $2 ORDER BY id LIMIT $3",
-                cursor, bound, cutoffMs, batchSize);
-            if (ids.Count == 0)
+        return SweepByIdAsync(
+            "SELECT id FROM deliveries WHERE id > $0 AND id < $1 AND status <> 0 AND updated_at < $2 ORDER BY id LIMIT $3",
+            cutoff,
+            batchSize,
+            (session, id) =>
             {
-                return total;
-            }
-
-            total += await writer.ExecuteAsync(
-                session =>
+                if (session.Execute("DELETE FROM deliveries WHERE id = $0 AND status <> 0 AND updated_at < $1", id, cutoffMs) == 0)
                 {
-                    var deleted = 0;
-                    foreach (var id in ids)
-                    {
-                        if (session.Execute("DELETE FROM deliveries WHERE id = $0 AND status <> 0 AND updated_at < $1", id, cutoffMs) > 0)
-                        {
-                            session.Execute("DELETE FROM attempts WHERE delivery_id = $0", id);
-                            deleted++;
-                        }
-                    }
+                    return 0;
+                }
 
-                    return deleted;
-                },
-                cancellationToken);
-            cursor = ids[^1];
-        }
+                session.Execute("DELETE FROM attempts WHERE delivery_id = $0", id);
+                return 1;
+            },
+            cancellationToken);
     }
 
-    public async Task<int> DeleteEventsAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
+    public Task<int> DeleteEventsAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
     {
         var cutoffMs = UnixTime.ToMs(cutoff);
-        var bound = TimeOrderedIds.LowerBound(cutoff);
-        var total = 0;
-        var cursor = string.Empty;
-        while (true)
-        {
-            var ids = ReadIds(
-                "SELECT id FROM events WHERE id > $0 AND id < $1 AND received_at < $2 ORDER BY id LIMIT $3",
-                cursor, bound, cutoffMs, batchSize);
-            if (ids.Count == 0)
-            {
-                return total;
-            }
 
-            // The reference check runs in the writer, so a delivery created meanwhile (a replay) keeps its event.
-            total += await writer.ExecuteAsync(
-                session =>
-                {
-                    var deleted = 0;
-                    foreach (var id in ids)
-                    {
-                        deleted += session.Execute(
-                            "DELETE FROM events WHERE id = $0 AND received_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = $0)",
-                            id, cutoffMs);
-                    }
-
-                    return deleted;
-                },
-                cancellationToken);
-            cursor = ids[^1];
-        }
+        // The reference check runs in the writer, so a delivery created meanwhile (a replay) keeps its event.
+        return SweepByIdAsync(
+            "SELECT id FROM events WHERE id > $0 AND id < $1 AND received_at < $2 ORDER BY id LIMIT $3",
+            cutoff,
+            batchSize,
+            (session, id) => session.Execute(
+                "DELETE FROM events WHERE id = $0 AND received_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = $0)",
+                id, cutoffMs),
+            cancellationToken);
     }
 
     public async Task<int> DeleteIdempotencyKeysAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
@@ -116,6 +81,29 @@ internal sealed class SqliteRetentionStore(SqliteDatabase database, SqliteWriter
         writer.ExecuteAsync(
             session => session.Execute("DELETE FROM replay_jobs WHERE status <> 'running' AND modified_at < $0", UnixTime.ToMs(cutoff)),
             cancellationToken);
+
+    /// <summary>
+    /// Pages through time-ordered ids older than <paramref name="cutoff"/> with <paramref name="select"/>
+    /// (parameters: cursor, id bound, cutoff ms, batch size) and deletes each page in one writer request.
+    /// </summary>
+    private async Task<int> SweepByIdAsync(string select, DateTimeOffset cutoff, int batchSize, Func<SqliteSession, string, int> deleteOne, CancellationToken cancellationToken)
+    {
+        var cutoffMs = UnixTime.ToMs(cutoff);
+        var bound = TimeOrderedIds.LowerBound(cutoff);
+        var total = 0;
+        var cursor = string.Empty;
+        while (true)
+        {
+            var ids = ReadIds(select, cursor, bound, cutoffMs, batchSize);
+            if (ids.Count == 0)
+            {
+                return total;
+            }
+
+            total += await writer.ExecuteAsync(session => ids.Sum(id => deleteOne(session, id)), cancellationToken);
+            cursor = ids[^1];
+        }
+    }
 
     private List<string> ReadIds(string sql, params object?[] values)
     {
