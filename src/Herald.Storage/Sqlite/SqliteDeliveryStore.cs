@@ -66,7 +66,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
                 return claimed;
             },
-            cancellationToken);
+            cancellationToken,
+            durable: false);
 
     public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
         writer.ExecuteAsync<IReadOnlyList<WebhookStatusChange>>(
@@ -97,7 +98,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
                 return changes;
             },
-            cancellationToken);
+            cancellationToken,
+            durable: false);
 
     public Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(
@@ -110,7 +112,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
                 return true;
             },
-            cancellationToken);
+            cancellationToken,
+            durable: false);
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {

@@ -23,10 +23,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
-    public Task<T> ExecuteAsync<T>(Func<SqliteSession, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues <paramref name="work"/> for the next transaction. <paramref name="durable"/> false
+    /// marks bookkeeping whose loss on power failure only repeats work (a claim, an attempt
+    /// record: the delivery is sent again, which at-least-once allows); a transaction holding only
+    /// such requests commits without an fsync. Anything a client was promised (an accepted event,
+    /// a saved webhook) stays durable.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<SqliteSession, T> work, CancellationToken cancellationToken, bool durable = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var request = new WriteRequest<T>(work);
+        var request = new WriteRequest<T>(work, durable);
         if (!_queue.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(SqliteWriter));
@@ -46,6 +53,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         using var connection = _database.Open();
         SqliteDatabase.Execute(connection, $"PRAGMA synchronous = {_database.Options.Synchronous};");
         using var session = new SqliteSession(connection);
+        var durableMode = _database.Options.Synchronous;
+        var synchronous = durableMode;
         var batch = new List<IWriteRequest>(_database.Options.MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -53,6 +62,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
             while (batch.Count < _database.Options.MaxBatch && reader.TryRead(out var request))
             {
                 batch.Add(request);
+            }
+
+            // WAL with synchronous=NORMAL still commits atomically and survives a process crash;
+            // only the fsync is skipped, and the next durable commit syncs everything before it.
+            var wanted = batch.Exists(r => r.Durable) ? durableMode : "NORMAL";
+            if (!string.Equals(wanted, synchronous, StringComparison.Ordinal))
+            {
+                session.Run($"PRAGMA synchronous = {wanted};");
+                synchronous = wanted;
             }
 
             RunBatch(session, batch);
@@ -114,6 +132,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private interface IWriteRequest
     {
+        bool Durable { get; }
+
         void Execute(SqliteSession session);
 
         void Fail(Exception exception);
@@ -121,8 +141,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
         void Publish();
     }
 
-    private sealed class WriteRequest<T>(Func<SqliteSession, T> work) : IWriteRequest
+    private sealed class WriteRequest<T>(Func<SqliteSession, T> work, bool durable) : IWriteRequest
     {
+        public bool Durable => durable;
+
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
         private Exception? _error;
