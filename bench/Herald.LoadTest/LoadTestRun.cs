@@ -47,6 +47,10 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             {
                 Report.Herald(output, options, figures, receiver.Strays);
                 await output.WriteLineAsync($"FAILED: {figures.Publish.Failures} publish request(s) failed; first: {figures.Publish.FirstError}");
+                if (herald.HasExited)
+                {
+                    await output.WriteLineAsync($"Herald exited; its last output:{Environment.NewLine}{herald.RecentOutput}");
+                }
                 return 1;
             }
 
