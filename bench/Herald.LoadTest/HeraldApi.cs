@@ -20,9 +20,16 @@ internal sealed class HeraldApi : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", herald.AdminKey);
     }
 
-    public async Task<string> CreateWebhookAsync(string name, string url, string eventType, CancellationToken cancellationToken)
+    public Task<string> CreateWebhookAsync(string name, string url, string eventType, CancellationToken cancellationToken) =>
+        CreateWebhookAsync(name, url, eventType, timeoutSeconds: null, cancellationToken);
+
+    /// <summary>Creates a webhook; <paramref name="timeoutSeconds"/> null keeps Herald's default per-attempt timeout.</summary>
+    public async Task<string> CreateWebhookAsync(string name, string url, string eventType, int? timeoutSeconds, CancellationToken cancellationToken)
     {
-        using var response = await _http.PostAsJsonAsync(Webhooks, new { name, url, event_type = eventType }, cancellationToken);
+        object request = timeoutSeconds is { } seconds
+            ? new { name, url, event_type = eventType, timeout_seconds = seconds }
+            : new { name, url, event_type = eventType };
+        using var response = await _http.PostAsJsonAsync(Webhooks, request, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Created)
         {
             throw new InvalidOperationException($"creating webhook {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");

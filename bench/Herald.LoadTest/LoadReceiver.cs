@@ -20,6 +20,7 @@ internal sealed class LoadReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private volatile KeyValuePair<string, ReceiveTally>[] _routes = [];
+    private volatile KeyValuePair<string, HangingRoute>[] _hanging = [];
     private int _strays;
 
     private LoadReceiver(WebApplication app) => _app = app;
@@ -51,6 +52,10 @@ internal sealed class LoadReceiver : IAsyncDisposable
     public void Route(string name, ReceiveTally tally) =>
         _routes = [.. _routes.Where(r => r.Key != name), new(name, tally)];
 
+    /// <summary>Holds requests to <c>/{name}/…</c> as <paramref name="route"/> says (replacing any earlier one of that name).</summary>
+    public void Hang(string name, HangingRoute route) =>
+        _hanging = [.. _hanging.Where(r => r.Key != name), new(name, route)];
+
     public string Url(string route, int webhook) => $"{BaseUrl}/{route}/{webhook}";
 
     public async ValueTask DisposeAsync()
@@ -75,6 +80,15 @@ internal sealed class LoadReceiver : IAsyncDisposable
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
 
+        if (FindHanging(context.Request.Path.Value) is { } hanging)
+        {
+            reader.AdvanceTo(read.Buffer.End);
+            await hanging.HoldAsync(context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentLength = 0;
+            return;
+        }
+
         var received = Stopwatch.GetTimestamp();
         var stamped = EventBodies.TryReadStamp(read.Buffer, out var seq, out var sent);
         reader.AdvanceTo(read.Buffer.End);
@@ -90,6 +104,33 @@ internal sealed class LoadReceiver : IAsyncDisposable
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentLength = 0;
+    }
+
+    private HangingRoute? FindHanging(string? path)
+    {
+        var hanging = _hanging;
+        if (hanging.Length == 0 || path is not { Length: > 2 } || path[0] != '/')
+        {
+            return null;
+        }
+
+        var span = path.AsSpan(1);
+        var slash = span.IndexOf('/');
+        if (slash <= 0)
+        {
+            return null;
+        }
+
+        var name = span[..slash];
+        foreach (var route in hanging)
+        {
+            if (name.SequenceEqual(route.Key))
+            {
+                return route.Value;
+            }
+        }
+
+        return null;
     }
 
     private bool TryRoute(string? path, out ReceiveTally tally, out int webhook)

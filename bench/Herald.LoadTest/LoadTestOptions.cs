@@ -8,6 +8,7 @@ internal enum Scenario
     Fanout,
     Ingest,
     Steady,
+    Isolation,
 }
 
 /// <summary>
@@ -40,6 +41,12 @@ internal sealed record LoadTestOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Isolation: the hanging webhook's <c>timeout_seconds</c>; its receiver path holds requests 5 s longer.</summary>
+    public int HangTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>Isolation: baseline/with-hanging pairs, ordered a b, b a, a b, … so drift between phases cancels.</summary>
+    public int Rounds { get; init; } = 2;
+
     public int WarmupEvents { get; init; } = 5_000;
 
     public string? ServerDll { get; init; }
@@ -59,9 +66,9 @@ internal sealed record LoadTestOptions
         Build Herald first:  dotnet build -c Release src/Herald.Server
         Run:                 dotnet run -c Release --project bench/Herald.LoadTest -- --scenario fanout
 
-          --scenario NAME        single | fanout | ingest | steady              (single)
-          --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1)
-          --events N             events to publish                              (single 100000, fanout 2000, ingest 100000)
+          --scenario NAME        single | fanout | ingest | steady | isolation  (single)
+          --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1, isolation 10 healthy)
+          --events N             events to publish                              (single 100000, fanout 2000, ingest 100000, isolation 3000 per phase)
           --batch B              events per publish request                     (100; steady 1)
           --publishers P         publish requests in flight                     (8; steady 64 at most)
           --rate R               publish at R events/s instead of flat out      (steady 1000)
@@ -70,6 +77,8 @@ internal sealed record LoadTestOptions
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
           --warmup N             warm-up events before measuring                (5000)
           --timeout S            give up waiting after S seconds (exit code 2)  (300)
+          --hang-timeout S       isolation: hanging webhook's timeout_seconds   (5; its path holds requests S + 5 s)
+          --rounds K             isolation: baseline/with-hanging phase pairs   (2, ordered a b, b a, …)
           --server-dll PATH      Herald.Server.dll to start                     (src/Herald.Server/bin/Release/net10.0)
           --env NAME=VALUE       extra environment for Herald (repeatable)
           --quick                a small smoke run of the chosen scenario
@@ -81,8 +90,9 @@ internal sealed record LoadTestOptions
         Scenario.Fanout => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 10 : 100, Events = quick ? 500 : 2_000, Batch = 100, Publishers = 8 },
         Scenario.Ingest => new LoadTestOptions { Scenario = scenario, Webhooks = 0, Events = quick ? 5_000 : 100_000, Batch = 100, Publishers = 8 },
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
+        Scenario.Isolation => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 4 : 10, Events = quick ? 500 : 3_000, Batch = 100, Publishers = 8, Rounds = quick ? 1 : 2 },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario == Scenario.Ingest ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 5_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 5_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)
@@ -132,7 +142,7 @@ internal sealed record LoadTestOptions
         var scenario = Scenario.Single;
         if (given.Remove("scenario", out var scenarioName) && !Enum.TryParse(scenarioName, ignoreCase: true, out scenario))
         {
-            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest or steady";
+            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady or isolation";
             return null;
         }
 
@@ -164,6 +174,8 @@ internal sealed record LoadTestOptions
                 case "raw-requests": options = options with { RawRequests = number }; break;
                 case "warmup": options = options with { WarmupEvents = number }; break;
                 case "timeout": options = options with { Timeout = TimeSpan.FromSeconds(number) }; break;
+                case "hang-timeout": options = options with { HangTimeoutSeconds = number }; break;
+                case "rounds": options = options with { Rounds = number }; break;
                 default:
                     error = $"unknown option --{name}";
                     return null;
@@ -182,6 +194,9 @@ internal sealed record LoadTestOptions
             { Publishers: < 1 } => "--publishers must be at least 1",
             { RawConcurrency: < 1 } => "--raw-concurrency must be at least 1",
             { Timeout.TotalSeconds: < 1 } => "--timeout must be at least 1",
+            { HangTimeoutSeconds: < 1 or > 60 } => "--hang-timeout must be from 1 to 60 (Herald's timeout_seconds range)",
+            { Rounds: < 1 } => "--rounds must be at least 1",
+            { Scenario: Scenario.Isolation, Webhooks: < 1 } => "isolation needs at least 1 healthy webhook",
             _ when (long)options.Webhooks * options.Events > 50_000_000 => "webhooks × events is limited to 50,000,000",
             _ => null,
         };

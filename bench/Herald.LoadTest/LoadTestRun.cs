@@ -4,7 +4,7 @@ using System.Net;
 namespace Herald.LoadTest;
 
 /// <summary>One load-test run, start to finish: Herald, receiver, warm-up, measurement, raw ceiling.</summary>
-internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Action<HeraldProcess?> started)
+internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter output, Action<HeraldProcess?> started)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -20,6 +20,11 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
             await output.WriteLineAsync($"Herald pid {herald.Id} on {herald.BaseAddress}, receiver on {receiver.BaseUrl}");
 
             await WarmUpAsync(api, receiver, herald, cancellationToken);
+            if (options.Scenario == Scenario.Isolation)
+            {
+                return await RunIsolationAsync(api, receiver, herald, rss, cancellationToken);
+            }
+
             await CreateWebhooksAsync(api, receiver, cancellationToken);
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,6 +47,10 @@ internal sealed class LoadTestRun(LoadTestOptions options, TextWriter output, Ac
             {
                 Report.Herald(output, options, figures, receiver.Strays);
                 await output.WriteLineAsync($"FAILED: {figures.Publish.Failures} publish request(s) failed; first: {figures.Publish.FirstError}");
+                if (herald.HasExited)
+                {
+                    await output.WriteLineAsync($"Herald exited; its last output:{Environment.NewLine}{herald.RecentOutput}");
+                }
                 return 1;
             }
 
