@@ -21,30 +21,34 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 var nowMs = UnixTime.ToMs(request.Now);
                 var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
 
-                // Candidates come from the partial "due" index in due order; the window caps each
-                // webhook at its free capacity, so one busy webhook can't fill a claim.
+                // Per sending webhook, its earliest due deliveries come from the (webhook_id,
+                // next_attempt_at) index, at most its free capacity; excluded webhooks (full lanes,
+                // open circuits) are never touched, so one webhook's backlog costs nothing to the
+                // others. The earliest of all candidates are then leased.
                 using (var reader = session.Query(
                     """
-                    WITH candidates AS (
-                        SELECT d.rowid AS r, d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
-                        WHERE d.status = 0 AND d.held = 0 AND d.next_attempt_at <= $2 AND d.lease_until <= $2
-                          AND d.webhook_id NOT IN (SELECT value FROM json_each($4))
-                          AND (d.ordered = 0 OR d.object_id IS NULL OR NOT EXISTS (
-                              SELECT 1 FROM deliveries e
-                              WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < d.rowid))
-                        ORDER BY d.next_attempt_at LIMIT $5),
+                    WITH lanes AS (
+                        SELECT w.id AS webhook_id, COALESCE((SELECT value FROM json_each($6) WHERE key = w.id), $7) AS cap
+                        FROM webhooks w
+                        WHERE w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT value FROM json_each($4))),
+                    candidates AS (
+                        SELECT d.id, d.webhook_id, d.next_attempt_at, d.rowid AS r, l.cap FROM lanes l
+                        JOIN deliveries d ON d.rowid IN (
+                            SELECT x.rowid FROM deliveries x
+                            WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $2 AND x.lease_until <= $2
+                              AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
+                                  SELECT 1 FROM deliveries e
+                                  WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
+                            ORDER BY x.next_attempt_at LIMIT $5)),
                     ranked AS (
-                        SELECT id, webhook_id, next_attempt_at, r, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
+                        SELECT id, next_attempt_at, r, cap, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
                         FROM candidates)
                     UPDATE deliveries SET lease_owner = $0, lease_until = $1
-                    WHERE id IN (
-                        SELECT id FROM ranked
-                        WHERE rn <= COALESCE((SELECT value FROM json_each($6) WHERE key = ranked.webhook_id), $7)
-                        ORDER BY next_attempt_at, r LIMIT $3)
+                    WHERE id IN (SELECT id FROM ranked WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $3)
                     RETURNING id, webhook_id, event_id, object_id, attempt_count
                     """,
                     request.Owner, nowMs + (long)request.Lease.TotalMilliseconds, nowMs, request.Max,
-                    JsonSerializer.Serialize(request.ExcludedWebhooks), request.Max * 4,
+                    JsonSerializer.Serialize(request.ExcludedWebhooks), Math.Max(request.DefaultCapacity, request.Capacity.Count == 0 ? 0 : request.Capacity.Values.Max()),
                     JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity))
                 {
                     while (reader.Read())

@@ -81,6 +81,7 @@ internal static class SqliteMigrations
         """
         ALTER TABLE deliveries ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX deliveries_order ON deliveries(webhook_id, object_id) WHERE status = 0 AND ordered = 1;
+        CREATE INDEX deliveries_due_webhook ON deliveries(webhook_id, next_attempt_at) WHERE status = 0 AND held = 0;
         """,
         SqliteRecoverySchema.Step,
     ];
