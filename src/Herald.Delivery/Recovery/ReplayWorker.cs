@@ -107,8 +107,10 @@ public sealed partial class ReplayWorker(
         {
             if (matcher.Matches(stored.Event))
             {
+                // An ordered webhook's replayed deliveries queue per object behind what is pending.
                 deliveries.Add(new NewDelivery(
-                    Guid.CreateVersion7(now).ToString(), webhook.Webhook.Id, stored.Id, stored.Event.ObjectId, webhook.Webhook.DomainId, now));
+                    Guid.CreateVersion7(now).ToString(), webhook.Webhook.Id, stored.Id, stored.Event.ObjectId, webhook.Webhook.DomainId, now,
+                    Ordered: webhook.Webhook.Ordering == WebhookOrdering.Object));
             }
         }
 

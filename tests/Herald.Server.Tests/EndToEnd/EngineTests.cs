@@ -92,6 +92,36 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task OrderingObject_Replay_ReplayedDeliveriesStayInOrderPerObject()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var failed = new ConcurrentDictionary<string, byte>();
+        var replaying = false;
+        receiver.Respond = r =>
+        {
+            // During the replay, the first attempt of every (object, sequence) fails once.
+            using var body = JsonDocument.Parse(r.Body);
+            var key = body.RootElement.GetProperty("object_id").GetString() + "#" + body.RootElement.GetProperty("data").GetProperty("sequence").GetInt32();
+            return Volatile.Read(ref replaying) && failed.TryAdd(key, 0) ? 500 : 200;
+        };
+        await using var herald = await HeraldHost.StartAsync();
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var id = (await herald.Client.CreateWebhookAsync(new { event_type = "assets", url = receiver.Url("/ordered"), ordering = "object", retry_schedule = new[] { 1, 1 } })).GetProperty("id").GetString();
+        for (var sequence = 1; sequence <= 3; sequence++)
+        {
+            await herald.Client.PublishAsync(Proxy("x", sequence));
+        }
+
+        await Eventually.TrueAsync(async () => (await herald.Client.GetAsync($"api/v1/deliveries?webhook_id={id}&status=succeeded")).GetProperty("objects").GetArrayLength() == 3);
+        Volatile.Write(ref replaying, true);
+        await herald.Client.JsonAsync(HttpMethod.Post, $"api/v1/webhooks/{id}/replay", JsonSerializer.Serialize(new { since }), System.Net.HttpStatusCode.Accepted);
+
+        await Eventually.TrueAsync(async () => (await herald.Client.GetAsync($"api/v1/deliveries?webhook_id={id}&status=succeeded")).GetProperty("objects").GetArrayLength() == 6, TimeSpan.FromSeconds(30));
+        var sequences = receiver.Requests.Skip(3).Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("sequence").GetInt32()).ToList();
+        Assert.Equal([1, 1, 2, 2, 3, 3], sequences);
+    }
+
+    [Fact]
     public async Task OperationalEvents_FailingRecoveredExhausted_DeliveredToHeraldSubscribers()
     {
         await using var receiver = await TestReceiver.StartAsync();
