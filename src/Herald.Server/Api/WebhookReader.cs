@@ -18,13 +18,6 @@ internal sealed record FieldError(string Message, string Path, int? Position = n
 /// </summary>
 internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy network)
 {
-    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
-    {
-        WebhookHeaders.Id, WebhookHeaders.Timestamp, WebhookHeaders.Signature, WebhookHeaders.DeliveryId,
-        WebhookHeaders.Event, WebhookHeaders.IgniteSignature, WebhookHeaders.Attempt,
-        "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection",
-    };
-
     public FieldError? Apply(JsonElement body, Webhook baseline, bool partial, Caller caller, out Webhook result)
     {
         result = baseline;
@@ -252,108 +245,6 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
 
         // Enabling by hand starts the failure clock afresh.
         w = status == baseline.Status ? w : w with { Status = status, FirstFailedAt = status == WebhookStatus.Enabled ? null : w.FirstFailedAt };
-        return null;
-    }
-
-    private static FieldError? ReadHeaders(JsonElement body, ref Webhook w)
-    {
-        if (!body.TryGetProperty("headers", out var value))
-        {
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            w = w with { Headers = new Dictionary<string, string>() };
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            return new FieldError("headers must be an object of header names to string values", "headers");
-        }
-
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var header in value.EnumerateObject())
-        {
-            var path = $"headers.{header.Name}";
-            if (headers.Count == WebhookLimits.MaxHeaders)
-            {
-                return new FieldError($"at most {WebhookLimits.MaxHeaders} custom headers are allowed", "headers");
-            }
-
-            if (!HeaderRules.IsToken(header.Name))
-            {
-                return new FieldError($"'{header.Name}' is not a valid header name", path);
-            }
-
-            if (Reserved.Contains(header.Name) || header.Name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
-            {
-                return new FieldError($"header '{header.Name}' is set by Herald and cannot be overridden", path);
-            }
-
-            if (header.Value.ValueKind != JsonValueKind.String || header.Value.GetString() is not { } text)
-            {
-                return new FieldError($"header '{header.Name}' must have a string value", path);
-            }
-
-            if (!HeaderRules.IsValidValue(text))
-            {
-                return new FieldError($"header '{header.Name}' has a value with control characters (CR, LF, NUL are not allowed)", path);
-            }
-
-            if (!headers.TryAdd(header.Name, text))
-            {
-                return new FieldError($"header '{header.Name}' is given twice", path);
-            }
-        }
-
-        w = w with { Headers = headers };
-        return null;
-    }
-
-    private static FieldError? ReadRetry(JsonElement body, ref Webhook w)
-    {
-        if (body.TryGetProperty("timeout_seconds", out var timeout) && timeout.ValueKind != JsonValueKind.Null)
-        {
-            if (!timeout.TryGetInt32(out var seconds) || seconds < 1 || seconds > WebhookLimits.MaxTimeoutSeconds)
-            {
-                return new FieldError($"timeout_seconds must be a whole number from 1 to {WebhookLimits.MaxTimeoutSeconds}", "timeout_seconds");
-            }
-
-            w = w with { TimeoutSeconds = seconds };
-        }
-
-        if (!body.TryGetProperty("retry_schedule", out var schedule))
-        {
-            return null;
-        }
-
-        if (schedule.ValueKind == JsonValueKind.Null)
-        {
-            w = w with { RetrySchedule = null };
-            return null;
-        }
-
-        if (schedule.ValueKind != JsonValueKind.Array || schedule.GetArrayLength() > WebhookLimits.MaxRetryAttempts)
-        {
-            return new FieldError($"retry_schedule must be an array of at most {WebhookLimits.MaxRetryAttempts} delays in seconds", "retry_schedule");
-        }
-
-        var delays = new List<int>();
-        var index = 0;
-        foreach (var item in schedule.EnumerateArray())
-        {
-            if (!item.TryGetInt32(out var delay) || delay < 0 || delay > WebhookLimits.MaxRetryDelaySeconds)
-            {
-                return new FieldError($"each retry delay must be a whole number of seconds from 0 to {WebhookLimits.MaxRetryDelaySeconds}", $"retry_schedule[{index}]");
-            }
-
-            delays.Add(delay);
-            index++;
-        }
-
-        w = w with { RetrySchedule = delays };
         return null;
     }
 
