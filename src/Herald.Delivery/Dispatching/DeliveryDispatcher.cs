@@ -138,16 +138,12 @@ public sealed partial class DeliveryDispatcher(
     /// <summary>How long to sleep after a round at <paramref name="roundNow"/> that took less than it could.</summary>
     private async Task<TimeSpan> IdleTimeAsync(DateTimeOffset roundNow, CancellationToken cancellationToken)
     {
-        var next = await store.NextDueAsync(cancellationToken);
+        // Work due at the round's "now" but not taken waits on a lane (full, open circuit, rate
+        // limit) or on an earlier delivery of its object; a finishing attempt or a reopening lane
+        // wakes the loop for it, so only future due times set the sleep. A lease that ran out on
+        // a dead node is noticed within MaxIdle.
+        var next = await store.NextDueAfterAsync(roundNow, cancellationToken);
         if (next is null)
-        {
-            return _options.MaxIdle;
-        }
-
-        // Due at the round's "now" yet not taken: it waits on a lane (full, open circuit, rate
-        // limit) or on an earlier delivery of its object. A finishing attempt or a reopening lane
-        // wakes the loop for those, so don't spin on them. Due since then: go again at once.
-        if (next.Value <= roundNow)
         {
             return _options.MaxIdle;
         }

@@ -127,6 +127,15 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return Task.FromResult(UnixTime.FromMs(value));
     }
 
+    public Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        var value = session.Scalar(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0 AND held = 0 AND next_attempt_at > $0", UnixTime.ToMs(after));
+        return Task.FromResult(UnixTime.FromMs(value));
+    }
+
     public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();

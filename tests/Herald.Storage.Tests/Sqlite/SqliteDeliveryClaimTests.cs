@@ -189,6 +189,18 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NextDueAfterAsync_PendingDeliveries_EarliestStrictlyAfterTheGivenTime()
+    {
+        await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
+        await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
+        await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
+
+        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAfterAsync(T0, CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(5), await _db.Deliveries.NextDueAfterAsync(T0.AddMinutes(2), CancellationToken.None));
+        Assert.Null(await _db.Deliveries.NextDueAfterAsync(T0.AddMinutes(9), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task NextDueAsync_LeasedDelivery_DueWhenItsLeaseRunsOut()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
