@@ -7,6 +7,7 @@ namespace Herald.Delivery.Dispatching;
 internal sealed class WebhookLanes(DispatcherOptions options)
 {
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
+    private WebhookIndex? _planned;
 
     public WebhookLane For(Webhook webhook)
     {
@@ -29,12 +30,18 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     /// </summary>
     public (List<string> Excluded, Dictionary<string, int> Capacity, DateTimeOffset? Reopens) Plan(WebhookIndex index, DateTimeOffset now)
     {
-        foreach (var indexed in index.All)
+        // Walking every webhook is only needed when the definitions changed, not on every round.
+        if (!ReferenceEquals(index, _planned))
         {
-            if (indexed.Webhook.MaxConcurrency is not null || indexed.Webhook.RateLimit is not null)
+            foreach (var indexed in index.All)
             {
-                For(indexed.Webhook);
+                if (indexed.Webhook.MaxConcurrency is not null || indexed.Webhook.RateLimit is not null)
+                {
+                    For(indexed.Webhook);
+                }
             }
+
+            _planned = index;
         }
 
         var excluded = new List<string>();
