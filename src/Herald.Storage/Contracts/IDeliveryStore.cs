@@ -83,9 +83,6 @@ public interface IDeliveryStore
     /// <summary>Gives leased deliveries back (on shutdown) so they are due at once.</summary>
     Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken);
 
-    /// <summary>When the earliest pending, sendable delivery becomes due; null when there is none.</summary>
-    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
-
     /// <summary>
     /// The earliest due time after <paramref name="after"/> of a pending, sendable delivery; null
     /// when there is none. An index seek, cheap enough for every idle round of the dispatcher.

@@ -119,14 +119,6 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             cancellationToken,
             durable: false);
 
-    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
-    {
-        using var connection = database.Open();
-        using var session = new SqliteSession(connection);
-        var value = session.Scalar("SELECT MIN(MAX(next_attempt_at, lease_until)) FROM deliveries WHERE status = 0 AND held = 0");
-        return Task.FromResult(UnixTime.FromMs(value));
-    }
-
     public Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
     {
         using var connection = database.Open();

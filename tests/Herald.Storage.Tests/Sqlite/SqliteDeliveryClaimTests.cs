@@ -173,19 +173,19 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NextDueAsync_NoPendingDeliveries_Null()
+    public async Task NextDueAfterAsync_NoPendingDeliveries_Null()
     {
-        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
     }
 
     [Fact]
-    public async Task NextDueAsync_PendingDeliveries_EarliestDueTime()
+    public async Task NextDueAfterAsync_PendingDeliveries_EarliestDueTime()
     {
         await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
         await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
         await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
 
-        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
     }
 
     [Fact]
@@ -201,22 +201,13 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NextDueAsync_LeasedDelivery_DueWhenItsLeaseRunsOut()
-    {
-        await _db.PublishAsync("e1", T0, webhookIds: "w1");
-        await Claim(T0);
-
-        Assert.Equal(T0 + Lease, await _db.Deliveries.NextDueAsync(CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task NextDueAsync_OnlyHeldDeliveries_Null()
+    public async Task NextDueAfterAsync_OnlyHeldDeliveries_Null()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
 
         await SetStatus("w1", WebhookStatus.Paused);
 
-        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
     }
 
     private Task<IReadOnlyList<ClaimedDelivery>> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>

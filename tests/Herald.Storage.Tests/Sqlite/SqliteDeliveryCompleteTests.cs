@@ -30,7 +30,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
         var view = await GetAsync("e1-w1");
         Assert.Equal((DeliveryStatus.Succeeded, 1, (int?)200, (DateTimeOffset?)null), (view.Status, view.AttemptCount, view.LastStatusCode, view.NextAttemptAt));
         Assert.Empty(await ClaimAsync(T0.AddDays(1)));
-        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
         var webhook = await _db.Webhooks.GetAsync("w1", CancellationToken.None);
         Assert.Equal((WebhookStatus.Disabled, "HTTP 410"), (webhook!.Status, webhook.LastError));
         Assert.Empty(await ClaimAsync(T0.AddDays(1)));
-        Assert.Null(await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
         Assert.Equal(2, _db.Count("SELECT COUNT(*) FROM deliveries WHERE status = 0 AND held = 1"));
     }
 
@@ -233,7 +233,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         Assert.NotNull(view);
         Assert.Equal((DeliveryStatus.Pending, now), (view.Status, view.NextAttemptAt!.Value));
-        Assert.Equal(now, await _db.Deliveries.NextDueAsync(CancellationToken.None));
+        Assert.Equal(now, await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
         Assert.Equal("e1-w1", Assert.Single(await ClaimAsync(now)).Id);
     }
 
