@@ -69,12 +69,6 @@ public interface IDeliveryStore
     Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Leases up to <paramref name="max"/> due deliveries of sending webhooks to <paramref name="owner"/>
-    /// until <c>now + lease</c>; a lease that runs out (a dead node) makes the delivery due again.
-    /// </summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken);
-
-    /// <summary>
     /// Records attempts, moves their deliveries on, and applies the status machine to their webhooks.
     /// Returns the webhooks whose status changed.
     /// </summary>
@@ -95,4 +89,14 @@ public interface IDeliveryStore
 
     /// <summary>Makes a delivery due now again (also a failed or cancelled one). False when not found.</summary>
     Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+public static class DeliveryStoreExtensions
+{
+    /// <summary>Claims without lane limits: every webhook, up to <paramref name="max"/> each.</summary>
+    public static Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(this IDeliveryStore store, string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.ClaimDueAsync(new ClaimRequest(owner, now, lease, max, [], new Dictionary<string, int>(), max), cancellationToken);
+    }
 }

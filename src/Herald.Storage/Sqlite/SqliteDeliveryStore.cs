@@ -11,9 +11,6 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
     private const string ViewColumns =
         "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, next_attempt_at, created_at, updated_at, last_status_code, last_error";
 
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
-        ClaimDueAsync(new ClaimRequest(owner, now, lease, max, [], new Dictionary<string, int>(), max), cancellationToken);
-
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
         writer.ExecuteAsync<IReadOnlyList<ClaimedDelivery>>(
             session =>
