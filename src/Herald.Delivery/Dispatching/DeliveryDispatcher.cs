@@ -12,33 +12,67 @@ using Microsoft.Extensions.Options;
 namespace Herald.Delivery.Dispatching;
 
 /// <summary>
-/// The delivery loop: claims due deliveries in batches, sends each on the pooled client, records the
-/// attempt (group-committed by the store) and schedules the next one. It sleeps only when nothing is
-/// due, and wakes at once on <see cref="DispatchSignal"/> or when the next retry falls due.
+/// The delivery loop. Each round claims due deliveries for the webhooks whose lanes have room, in
+/// one store call, and queues them on their lanes; a lane's free slots start them at once. A slot
+/// that finishes a delivery hands its record to the <see cref="AttemptRecorder"/> (batched writes)
+/// and goes straight on to the lane's next waiting delivery, so the loop claims only when a lane
+/// has drained by half. It sleeps only when nothing is due, and wakes at once on
+/// <see cref="DispatchSignal"/> or when the next retry falls due.
 /// </summary>
-public sealed partial class DeliveryDispatcher(
-    IDeliveryStore store,
-    WebhookRegistry registry,
-    WebhookSender sender,
-    DispatchSignal signal,
-    IOptions<DispatcherOptions> options,
-    IOperationalEvents events,
-    TimeProvider time,
-    ILogger<DeliveryDispatcher> logger,
-    HeraldMetrics metrics) : BackgroundService
+public sealed partial class DeliveryDispatcher : BackgroundService
 {
-    private readonly DispatcherOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly IDeliveryStore _store;
+    private readonly WebhookRegistry _registry;
+    private readonly WebhookSender _sender;
+    private readonly DispatchSignal _signal;
+    private readonly DispatcherOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryDispatcher> _logger;
+    private readonly HeraldMetrics _metrics;
+    private readonly AttemptRecorder _recorder;
+    private readonly ConcurrentDictionary<long, Task> _slots = new();
     private readonly CancellationTokenSource _abort = new();
-    private readonly Random _random = new();
-    private readonly WebhookLanes _lanes = new(options.Value);
+    private readonly WebhookLanes _lanes;
+    private long _slotIds;
+    private int _running;
+    private volatile bool _stopping;
+
+    public DeliveryDispatcher(
+        IDeliveryStore store,
+        WebhookRegistry registry,
+        WebhookSender sender,
+        DispatchSignal signal,
+        IOptions<DispatcherOptions> options,
+        IOperationalEvents events,
+        TimeProvider time,
+        ILogger<DeliveryDispatcher> logger,
+        HeraldMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _registry = registry;
+        _sender = sender;
+        _signal = signal;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _lanes = new WebhookLanes(_options);
+        _recorder = new AttemptRecorder(store, registry, events, signal, _options, time, logger);
+    }
 
     /// <summary>Attempts currently being sent.</summary>
-    public int InFlight => _inFlight.Count;
+    public int InFlight => Volatile.Read(ref _running);
+
+    /// <summary>
+    /// How long a claim holds a delivery: a waiting delivery may wait for one attempt on its lane
+    /// (at most the longest timeout) before its own, plus slack.
+    /// </summary>
+    private TimeSpan Lease => TimeSpan.FromSeconds(2 * WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await registry.RefreshAsync(stoppingToken);
+        await _registry.RefreshAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -52,27 +86,27 @@ public sealed partial class DeliveryDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A database hiccup must not kill delivery; back off briefly and go on.
-                Log.RoundFailed(logger, ex);
-                await signal.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
+                Log.RoundFailed(_logger, ex);
+                await _signal.WaitAsync(TimeSpan.FromSeconds(1), _time, stoppingToken);
             }
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         await base.StopAsync(cancellationToken);
-        var pending = _inFlight.Values.ToArray();
-        if (pending.Length == 0)
-        {
-            return;
-        }
 
         // Let in-flight attempts finish; cancel what is still running after the grace period and
-        // give those leases back, so another start (or node) sends them at once.
-        var all = Task.WhenAll(pending);
-        await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, time, cancellationToken));
+        // give those leases back, so another start (or node) sends them at once. Deliveries waiting
+        // on a lane go back at once.
+        var all = Task.WhenAll(_slots.Values.ToArray());
+        await ReleaseWaitingAsync();
+        await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, _time, cancellationToken));
         await _abort.CancelAsync();
         await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await ReleaseWaitingAsync();
+        await _recorder.CompleteAsync();
     }
 
     public override void Dispose()
@@ -83,46 +117,62 @@ public sealed partial class DeliveryDispatcher(
 
     private async Task RunRoundAsync(CancellationToken stoppingToken)
     {
-        var free = _options.MaxConcurrency - _inFlight.Count;
-        if (free <= 0)
+        var now = _time.GetUtcNow();
+        StartWaiting(now);
+
+        var waiting = 0;
+        foreach (var lane in _lanes.All)
         {
-            await signal.WaitAsync(_options.MaxIdle, time, stoppingToken);
+            waiting += lane.Waiting;
+        }
+
+        // Claimed work is bounded too: at most MaxConcurrency waiting beyond what runs.
+        var want = Math.Min(_options.ClaimBatch, (2 * _options.MaxConcurrency) - InFlight - waiting);
+        if (want <= 0)
+        {
+            await _signal.WaitAsync(_options.MaxIdle, _time, stoppingToken);
             return;
         }
 
-        var want = Math.Min(free, _options.ClaimBatch);
-        var now = time.GetUtcNow();
-        var index = registry.Current;
-        var (excluded, capacity, reopens) = _lanes.Plan(index, now);
-        var lease = TimeSpan.FromSeconds(WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
-        var request = new ClaimRequest(_options.NodeId, now, lease, want, excluded, capacity, _options.PerWebhookConcurrency);
-        var claimed = await store.ClaimDueAsync(request, stoppingToken);
+        var index = _registry.Current;
+        var (capacity, reopens) = _lanes.Plan(index, now);
+        var request = new ClaimRequest(_options.NodeId, now, Lease, want, capacity, _lanes.DefaultRoom);
+        var claimed = await _store.ClaimDueAsync(request, stoppingToken);
         var refused = new List<string>();
+        var fed = new HashSet<WebhookLane>();
         foreach (var delivery in claimed)
         {
             var webhook = index.Find(delivery.WebhookId)?.Webhook;
-            var lane = webhook is null ? null : _lanes.For(webhook);
-            if (webhook is null || !webhook.Status.Sends() || !lane!.TryStart(now))
+            if (webhook is null || !webhook.Status.Sends())
             {
-                // Deleted, paused, or its lane filled up since the plan: give the lease back.
+                // Deleted or paused since the plan: give the lease back.
                 refused.Add(delivery.Id);
                 continue;
             }
 
-            // Registered before it starts, so its own removal can never run first.
-            var start = new Task<Task>(() => ProcessAsync(delivery, webhook, lane));
-            _inFlight[delivery.Id] = start.Unwrap();
-            start.Start(TaskScheduler.Default);
+            var lane = _lanes.For(webhook);
+            lane.Enqueue(delivery);
+            fed.Add(lane);
+        }
+
+        foreach (var lane in fed)
+        {
+            Start(lane, now);
         }
 
         if (refused.Count > 0)
         {
-            await store.ReleaseAsync(_options.NodeId, refused, stoppingToken);
+            await _store.ReleaseAsync(_options.NodeId, refused, stoppingToken);
         }
 
         if (claimed.Count < want || refused.Count > 0)
         {
-            var idle = await IdleTimeAsync(now, stoppingToken);
+            // Work due now but not taken waits on a lane (full, open circuit, rate limit) or on an
+            // earlier delivery of its object; a finishing attempt or a reopening lane wakes the loop
+            // for it, so only future due times set the sleep. A lease that ran out on a dead node is
+            // noticed within MaxIdle.
+            var idle = claimed.NextDueAfter is { } next ? next - _time.GetUtcNow() : _options.MaxIdle;
+            idle = idle > _options.MaxIdle ? _options.MaxIdle : idle;
             if (reopens is { } at && at - now < idle)
             {
                 idle = at - now < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : at - now;
@@ -130,66 +180,142 @@ public sealed partial class DeliveryDispatcher(
 
             if (idle > TimeSpan.Zero)
             {
-                await signal.WaitAsync(idle, time, stoppingToken);
+                await _signal.WaitAsync(idle, _time, stoppingToken);
             }
         }
     }
 
-    /// <summary>How long to sleep after a round at <paramref name="roundNow"/> that took less than it could.</summary>
-    private async Task<TimeSpan> IdleTimeAsync(DateTimeOffset roundNow, CancellationToken cancellationToken)
+    /// <summary>Starts what lanes hold and may start now (after a slot or the global limit freed up).</summary>
+    private void StartWaiting(DateTimeOffset now)
     {
-        // Work due at the round's "now" but not taken waits on a lane (full, open circuit, rate
-        // limit) or on an earlier delivery of its object; a finishing attempt or a reopening lane
-        // wakes the loop for it, so only future due times set the sleep. A lease that ran out on
-        // a dead node is noticed within MaxIdle.
-        var next = await store.NextDueAfterAsync(roundNow, cancellationToken);
-        if (next is null)
+        foreach (var lane in _lanes.All)
         {
-            return _options.MaxIdle;
+            if (lane.Waiting > 0)
+            {
+                Start(lane, now);
+            }
         }
-
-        var wait = next.Value - time.GetUtcNow();
-        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait > _options.MaxIdle ? _options.MaxIdle : wait;
     }
 
-    private async Task ProcessAsync(ClaimedDelivery delivery, Webhook webhook, WebhookLane lane)
+    /// <summary>Opens slots on <paramref name="lane"/> while it has waiting work and the global limit allows.</summary>
+    private void Start(WebhookLane lane, DateTimeOffset now)
     {
-        bool? healthy = null;
+        while (!_stopping)
+        {
+            if (Interlocked.Increment(ref _running) > _options.MaxConcurrency)
+            {
+                Interlocked.Decrement(ref _running);
+                return;
+            }
+
+            if (!lane.TryStart(now, out var delivery))
+            {
+                Interlocked.Decrement(ref _running);
+                return;
+            }
+
+            // Registered before it starts, so its own removal can never run first.
+            var id = Interlocked.Increment(ref _slotIds);
+            var slot = new Task<Task>(() => RunSlotAsync(id, lane, delivery));
+            _slots[id] = slot.Unwrap();
+            slot.Start(TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>One slot of a lane: sends deliveries one after another while the lane has some waiting.</summary>
+    private async Task RunSlotAsync(long id, WebhookLane lane, ClaimedDelivery first)
+    {
+        var delivery = first;
+        try
+        {
+            while (true)
+            {
+                var healthy = await ProcessAsync(delivery);
+                var now = _time.GetUtcNow();
+                var drained = lane.Finish(healthy, now);
+                if (drained.Count > 0)
+                {
+                    // The circuit opened: what waited on this lane goes back to the store.
+                    await ReleaseQuietlyAsync(drained.Select(d => d.Id).ToList());
+                }
+
+                if (lane.WantsWork(now))
+                {
+                    _signal.Notify();
+                }
+
+                if (_stopping || !lane.TryStart(now, out delivery))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            _slots.TryRemove(id, out _);
+            _signal.Notify();
+        }
+    }
+
+    /// <summary>Sends one delivery and queues its record; the endpoint's health for the circuit, or null.</summary>
+    private async Task<bool?> ProcessAsync(ClaimedDelivery delivery)
+    {
+        var webhook = _registry.Current.Find(delivery.WebhookId)?.Webhook;
+        if (webhook is null || !webhook.Status.Sends())
+        {
+            // Deleted or paused while it waited on its lane.
+            await ReleaseQuietlyAsync([delivery.Id]);
+            return null;
+        }
+
         try
         {
             var attempt = delivery.AttemptCount + 1;
-            var started = time.GetUtcNow();
-            var result = await sender.SendAsync(webhook, delivery, attempt, _abort.Token);
-            healthy = EndpointHealthy(result);
-            metrics.Attempted(result);
-            var record = ToRecord(webhook, delivery, attempt, started, result);
-            var changes = await store.CompleteAsync([record], time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
-            Log.Attempted(logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
-            await events.AttemptRecordedAsync(webhook, delivery, record, changes);
-            if (changes.Count > 0)
-            {
-                foreach (var change in changes)
-                {
-                    Log.StatusChanged(logger, change.WebhookId, change.From.ToWire(), change.To.ToWire());
-                }
-
-                await registry.RefreshAsync(CancellationToken.None);
-            }
+            var started = _time.GetUtcNow();
+            var result = await _sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+            _metrics.Attempted(result);
+            Log.Attempted(_logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
+            await _recorder.RecordAsync(webhook, delivery, ToRecord(webhook, delivery, attempt, started, result));
+            return EndpointHealthy(result);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            await store.ReleaseAsync(_options.NodeId, [delivery.Id], CancellationToken.None);
+            await ReleaseQuietlyAsync([delivery.Id]);
+            return null;
         }
         catch (Exception ex)
         {
             // Leave the lease to expire: the delivery is retried, never lost.
-            Log.ProcessFailed(logger, delivery.Id, ex);
+            Log.ProcessFailed(_logger, delivery.Id, ex);
+            return null;
         }
-        finally
+    }
+
+    private async Task ReleaseWaitingAsync()
+    {
+        var waiting = new List<string>();
+        foreach (var lane in _lanes.All)
         {
-            lane.Finish(healthy, time.GetUtcNow());
-            _inFlight.TryRemove(delivery.Id, out _);
-            signal.Notify();
+            waiting.AddRange(lane.Drain().Select(d => d.Id));
+        }
+
+        if (waiting.Count > 0)
+        {
+            await ReleaseQuietlyAsync(waiting);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(IReadOnlyList<string> deliveryIds)
+    {
+        try
+        {
+            await _store.ReleaseAsync(_options.NodeId, deliveryIds, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The leases run out by themselves; the deliveries are only late.
+            Log.ReleaseFailed(_logger, deliveryIds.Count, ex);
         }
     }
 
@@ -205,7 +331,7 @@ public sealed partial class DeliveryDispatcher(
     private AttemptRecord ToRecord(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset started, SendResult result)
     {
         DateTimeOffset? next = null;
-        if (!result.Succeeded && RetryPolicy.NextDelay(attempt, webhook.RetrySchedule, _random.NextDouble()) is { } delay)
+        if (!result.Succeeded && RetryPolicy.NextDelay(attempt, webhook.RetrySchedule, Random.Shared.NextDouble()) is { } delay)
         {
             if (result.TimedOut || (result.StatusCode is { } code && RetryPolicy.IsThrottle(code)))
             {
@@ -214,7 +340,7 @@ public sealed partial class DeliveryDispatcher(
 
             delay = RetryPolicy.ApplyRetryAfter(delay, result.RetryAfter);
 
-            next = time.GetUtcNow() + delay;
+            next = _time.GetUtcNow() + delay;
         }
 
         return new AttemptRecord(
@@ -227,13 +353,13 @@ public sealed partial class DeliveryDispatcher(
         [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} to webhook {WebhookId}: attempt {Attempt} answered {StatusCode} in {DurationMs:F1} ms")]
         public static partial void Attempted(ILogger logger, string deliveryId, string webhookId, int attempt, int statusCode, double durationMs);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Webhook {WebhookId} went from {From} to {To}")]
-        public static partial void StatusChanged(ILogger logger, string webhookId, string from, string to);
-
         [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "A dispatch round failed")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Processing delivery {DeliveryId} failed; its lease will expire and it will be retried")]
         public static partial void ProcessFailed(ILogger logger, string deliveryId, Exception exception);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Giving back {Count} leases failed; they run out by themselves")]
+        public static partial void ReleaseFailed(ILogger logger, int count, Exception exception);
     }
 }

@@ -1,16 +1,24 @@
 using System.Threading.RateLimiting;
+using Herald.Storage;
 
 namespace Herald.Delivery.Dispatching;
 
 /// <summary>
-/// One webhook's share of the dispatcher: its in-flight count against its concurrency limit, an
-/// optional token bucket (requests/s), and a circuit that stops claiming for an endpoint that
-/// keeps failing, so a dead target costs one probe per cool-down instead of a pool of workers.
+/// One webhook's share of the dispatcher: its in-flight count against its concurrency limit, the
+/// deliveries claimed for it and waiting for a slot, an optional token bucket (requests/s), and a
+/// circuit that stops claiming for an endpoint that keeps failing, so a dead target costs one probe
+/// per cool-down instead of a pool of workers.
 /// </summary>
+/// <remarks>
+/// A lane holds up to one lane-full (its limit) of claimed deliveries beyond those in flight, so a
+/// freed slot starts the next delivery at once and claims come in batches, not one per completion.
+/// A rate-limited or half-open lane holds none beyond what it may start now.
+/// </remarks>
 internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOptions options) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly TokenBucketRateLimiter? _rate = ratePerSecond is { } rate ? CreateLimiter(rate) : null;
+    private readonly Queue<ClaimedDelivery> _ready = new();
     private int _inFlight;
     private int _consecutiveFailures;
     private DateTimeOffset _openUntil = DateTimeOffset.MinValue;
@@ -21,40 +29,64 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
 
     public double? RatePerSecond { get; } = ratePerSecond;
 
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public bool IsRateLimited => _rate is not null;
 
-    /// <summary>How many more deliveries this lane may take now (0 = leave it out of claims).</summary>
-    public int Capacity(DateTimeOffset now)
+    public int InFlight
     {
-        lock (_gate)
+        get
         {
-            return CapacityLocked(now);
+            lock (_gate)
+            {
+                return _inFlight;
+            }
         }
     }
 
-    private int CapacityLocked(DateTimeOffset now)
+    /// <summary>Claimed deliveries waiting for a slot.</summary>
+    public int Waiting
     {
+        get
         {
-            var free = Limit - _inFlight;
+            lock (_gate)
+            {
+                return _ready.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many more deliveries a claim may take for this lane now; 0 leaves it out of the claim.
+    /// A busy lane asks again only once half a lane-full has drained, so claims come in batches.
+    /// </summary>
+    public int Room(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
             if (now < _openUntil)
             {
                 return 0;
             }
 
+            var held = _inFlight + _ready.Count;
             if (_consecutiveFailures >= options.CircuitFailureThreshold)
             {
                 // Half-open: one probe at a time decides whether the circuit closes.
-                free = _probing ? 0 : Math.Min(free, 1);
+                return held == 0 ? 1 : 0;
             }
 
             if (_rate is not null)
             {
-                free = (int)Math.Min(free, _rate.GetStatistics()?.CurrentAvailablePermits ?? 0);
+                var permits = _rate.GetStatistics()?.CurrentAvailablePermits ?? 0;
+                return (int)Math.Max(0, Math.Min(Limit - held, permits - _ready.Count));
             }
 
-            return Math.Max(free, 0);
+            var room = (2 * Limit) - held;
+            return held == 0 || room >= Math.Max(1, Limit / 2) ? room : 0;
         }
     }
+
+    /// <summary>Whether the lane has drained enough that the dispatcher should claim for it again.</summary>
+    public bool WantsWork(DateTimeOffset now) => Room(now) > 0;
 
     /// <summary>When a closed-for-now lane may take work again; null when it is not waiting on time.</summary>
     public DateTimeOffset? ReopensAt(DateTimeOffset now)
@@ -65,14 +97,28 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         }
     }
 
-    public bool IsRateLimited => _rate is not null;
-
-    /// <summary>Takes a slot for one delivery; false when the lane has none (the claim raced it).</summary>
-    public bool TryStart(DateTimeOffset now)
+    /// <summary>Queues claimed deliveries, earliest due first, for the lane's slots.</summary>
+    public void Enqueue(ClaimedDelivery delivery)
     {
         lock (_gate)
         {
-            if (CapacityLocked(now) <= 0)
+            _ready.Enqueue(delivery);
+        }
+    }
+
+    /// <summary>Takes a slot and the next waiting delivery; false when there is none or no slot may start now.</summary>
+    public bool TryStart(DateTimeOffset now, out ClaimedDelivery delivery)
+    {
+        lock (_gate)
+        {
+            delivery = null!;
+            if (_ready.Count == 0 || _inFlight >= Limit || now < _openUntil)
+            {
+                return false;
+            }
+
+            var halfOpen = _consecutiveFailures >= options.CircuitFailureThreshold;
+            if (halfOpen && _probing)
             {
                 return false;
             }
@@ -82,14 +128,18 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
                 return false;
             }
 
-            _probing |= _consecutiveFailures >= options.CircuitFailureThreshold;
+            _probing |= halfOpen;
             _inFlight++;
+            delivery = _ready.Dequeue();
             return true;
         }
     }
 
-    /// <summary>Frees the slot and feeds the circuit: endpoint failures open it, a success closes it.</summary>
-    public void Finish(bool? endpointHealthy, DateTimeOffset now)
+    /// <summary>
+    /// Frees the slot and feeds the circuit: endpoint failures open it, a success closes it. When
+    /// the circuit opens, the waiting deliveries are returned so their leases can be given back.
+    /// </summary>
+    public IReadOnlyList<ClaimedDelivery> Finish(bool? endpointHealthy, DateTimeOffset now)
     {
         lock (_gate)
         {
@@ -98,29 +148,49 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
             _probing = false;
             if (endpointHealthy is null)
             {
-                return;
+                return [];
             }
 
             if (endpointHealthy.Value)
             {
                 _consecutiveFailures = 0;
                 _openFor = options.CircuitOpenFor;
-                return;
+                return [];
             }
 
             _consecutiveFailures++;
-            if (_consecutiveFailures >= options.CircuitFailureThreshold)
+            if (_consecutiveFailures < options.CircuitFailureThreshold)
             {
-                _openUntil = now + _openFor;
-                if (wasProbe)
-                {
-                    _openFor = TimeSpan.FromTicks(Math.Min(_openFor.Ticks * 2, options.CircuitMaxOpenFor.Ticks));
-                }
+                return [];
             }
+
+            _openUntil = now + _openFor;
+            if (wasProbe)
+            {
+                _openFor = TimeSpan.FromTicks(Math.Min(_openFor.Ticks * 2, options.CircuitMaxOpenFor.Ticks));
+            }
+
+            return DrainLocked();
+        }
+    }
+
+    /// <summary>Removes every waiting delivery (shutdown, a replaced lane, a webhook that stopped sending).</summary>
+    public IReadOnlyList<ClaimedDelivery> Drain()
+    {
+        lock (_gate)
+        {
+            return DrainLocked();
         }
     }
 
     public void Dispose() => _rate?.Dispose();
+
+    private List<ClaimedDelivery> DrainLocked()
+    {
+        var drained = new List<ClaimedDelivery>(_ready);
+        _ready.Clear();
+        return drained;
+    }
 
     private static TokenBucketRateLimiter CreateLimiter(double ratePerSecond)
     {

@@ -1,23 +1,37 @@
 using System.Collections.Concurrent;
 using Herald.Core.Webhooks;
+using Herald.Storage;
 
 namespace Herald.Delivery.Dispatching;
 
-/// <summary>The lanes of all webhooks that have work in flight or limits of their own.</summary>
+/// <summary>The lanes of all webhooks that have had work, or that have limits of their own.</summary>
 internal sealed class WebhookLanes(DispatcherOptions options)
 {
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
     private WebhookIndex? _planned;
 
+    /// <summary>What a claim may take for a webhook that has no lane yet: an idle default lane's room.</summary>
+    public int DefaultRoom => 2 * options.PerWebhookConcurrency;
+
+    public IEnumerable<WebhookLane> All => _lanes.Values;
+
+    /// <summary>
+    /// The webhook's lane. When its limits changed, a fresh lane takes over, with the old one's
+    /// waiting deliveries; the old one's in-flight work finishes on it.
+    /// </summary>
     public WebhookLane For(Webhook webhook)
     {
         var limit = webhook.MaxConcurrency ?? options.PerWebhookConcurrency;
         var lane = _lanes.GetOrAdd(webhook.Id, _ => new WebhookLane(limit, webhook.RateLimit, options));
         if (lane.Limit != limit || lane.RatePerSecond != webhook.RateLimit)
         {
-            // Limits changed: a fresh lane takes over; the old one's in-flight work finishes on it.
             var fresh = new WebhookLane(limit, webhook.RateLimit, options);
             _lanes[webhook.Id] = fresh;
+            foreach (var waiting in lane.Drain())
+            {
+                fresh.Enqueue(waiting);
+            }
+
             lane = fresh;
         }
 
@@ -25,50 +39,54 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     }
 
     /// <summary>
-    /// What the next claim may take: webhooks to leave out entirely, and for the others any
-    /// capacity below the default. Webhooks with limits of their own get a lane up front.
+    /// What the next claim may take per webhook (webhooks not listed: <see cref="DefaultRoom"/>),
+    /// and the earliest time a lane closed for now opens again.
     /// </summary>
-    public (List<string> Excluded, Dictionary<string, int> Capacity, DateTimeOffset? Reopens) Plan(WebhookIndex index, DateTimeOffset now)
+    public (Dictionary<string, int> Capacity, DateTimeOffset? Reopens) Plan(WebhookIndex index, DateTimeOffset now)
     {
         // Walking every webhook is only needed when the definitions changed, not on every round.
         if (!ReferenceEquals(index, _planned))
         {
             foreach (var indexed in index.All)
             {
-                if (indexed.Webhook.MaxConcurrency is not null || indexed.Webhook.RateLimit is not null)
+                if (indexed.Webhook.MaxConcurrency is not null || indexed.Webhook.RateLimit is not null || _lanes.ContainsKey(indexed.Webhook.Id))
                 {
                     For(indexed.Webhook);
+                }
+            }
+
+            foreach (var (id, lane) in _lanes)
+            {
+                if (index.Find(id) is null && lane.InFlight == 0 && lane.Waiting == 0)
+                {
+                    _lanes.TryRemove(id, out _);
                 }
             }
 
             _planned = index;
         }
 
-        var excluded = new List<string>();
         var capacity = new Dictionary<string, int>(StringComparer.Ordinal);
         DateTimeOffset? reopens = null;
         foreach (var (id, lane) in _lanes)
         {
-            var free = lane.Capacity(now);
-            if (free <= 0)
+            var room = lane.Room(now);
+            if (room == DefaultRoom)
             {
-                excluded.Add(id);
+                continue;
+            }
+
+            capacity[id] = room;
+            if (room == 0)
+            {
                 var at = lane.ReopensAt(now) ?? (lane.IsRateLimited ? now + TimeSpan.FromMilliseconds(100) : null);
                 if (at is { } time && (reopens is null || time < reopens))
                 {
                     reopens = time;
                 }
             }
-            else if (free != options.PerWebhookConcurrency)
-            {
-                capacity[id] = free;
-            }
-            else if (lane.InFlight == 0 && index.Find(id) is null)
-            {
-                _lanes.TryRemove(id, out _);
-            }
         }
 
-        return (excluded, capacity, reopens);
+        return (capacity, reopens);
     }
 }

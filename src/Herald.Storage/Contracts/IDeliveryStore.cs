@@ -26,8 +26,8 @@ public sealed record AttemptRecord(
     bool Succeeded,
     DateTimeOffset? NextAttemptAt);
 
-/// <summary>A webhook whose status an attempt changed.</summary>
-public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, WebhookStatus To);
+/// <summary>A webhook whose status an attempt (of delivery <see cref="DeliveryId"/>) changed.</summary>
+public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, WebhookStatus To, string DeliveryId);
 
 public sealed record AttemptView(int Number, DateTimeOffset StartedAt, int? StatusCode, double DurationMs, string? Error, string? ResponseBody);
 
@@ -49,39 +49,52 @@ public sealed record DeliveryView(
 public sealed record DeliveryFilter(string? DomainId, string? WebhookId, DeliveryStatus? Status, string? ObjectId, PageRequest Page);
 
 /// <summary>
-/// What a dispatcher asks for: at most <see cref="Max"/> due deliveries, none of the webhooks in
-/// <see cref="ExcludedWebhooks"/> (saturated lanes, open circuits), and per webhook at most its
-/// entry in <see cref="Capacity"/> or else <see cref="DefaultCapacity"/>. Deliveries of an
-/// ordered webhook are due only when no earlier delivery for the same object is pending.
+/// What a dispatcher asks for: at most <see cref="Max"/> due deliveries; per webhook at most its
+/// entry in <see cref="Capacity"/> (0 leaves it out: a full lane, an open circuit), and for a
+/// webhook not listed at most <see cref="DefaultCapacity"/> (0: only the listed webhooks). Deliveries
+/// of an ordered webhook are due only when no earlier delivery for the same object is pending.
 /// </summary>
 public sealed record ClaimRequest(
     string Owner,
     DateTimeOffset Now,
     TimeSpan Lease,
     int Max,
-    IReadOnlyCollection<string> ExcludedWebhooks,
     IReadOnlyDictionary<string, int> Capacity,
     int DefaultCapacity);
+
+/// <summary>
+/// The deliveries a claim leased, earliest due first, and <see cref="NextDueAfter"/>: the earliest
+/// due time after the claim's <c>Now</c> of a pending, sendable delivery (null when there is none),
+/// so an idle dispatcher knows how long to sleep without a second query.
+/// </summary>
+public sealed class ClaimResult(IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset? nextDueAfter) : IReadOnlyList<ClaimedDelivery>
+{
+    public static ClaimResult Empty { get; } = new([], null);
+
+    public DateTimeOffset? NextDueAfter { get; } = nextDueAfter;
+
+    public int Count => deliveries.Count;
+
+    public ClaimedDelivery this[int index] => deliveries[index];
+
+    public IEnumerator<ClaimedDelivery> GetEnumerator() => deliveries.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
 
 public interface IDeliveryStore
 {
     /// <summary>Leases due deliveries within the limits of <paramref name="request"/>.</summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
+    Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records attempts, moves their deliveries on, and applies the status machine to their webhooks.
-    /// Returns the webhooks whose status changed.
+    /// Returns the webhooks whose status changed, in order, each with the delivery whose attempt changed it.
     /// </summary>
     Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
 
     /// <summary>Gives leased deliveries back (on shutdown) so they are due at once.</summary>
     Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The earliest due time after <paramref name="after"/> of a pending, sendable delivery; null
-    /// when there is none. An index seek, cheap enough for every idle round of the dispatcher.
-    /// </summary>
-    Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after, CancellationToken cancellationToken);
 
     Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken);
 
@@ -94,9 +107,9 @@ public interface IDeliveryStore
 public static class DeliveryStoreExtensions
 {
     /// <summary>Claims without lane limits: every webhook, up to <paramref name="max"/> each.</summary>
-    public static Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(this IDeliveryStore store, string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    public static Task<ClaimResult> ClaimDueAsync(this IDeliveryStore store, string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return store.ClaimDueAsync(new ClaimRequest(owner, now, lease, max, [], new Dictionary<string, int>(), max), cancellationToken);
+        return store.ClaimDueAsync(new ClaimRequest(owner, now, lease, max, new Dictionary<string, int>(), max), cancellationToken);
     }
 }

@@ -11,64 +11,90 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
     private const string ViewColumns =
         "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, next_attempt_at, created_at, updated_at, last_status_code, last_error";
 
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
-        writer.ExecuteAsync<IReadOnlyList<ClaimedDelivery>>(
-            session =>
+    public Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(session => Claim(session, request), cancellationToken, durable: false);
+
+    private static ClaimResult Claim(SqliteSession session, ClaimRequest request)
+    {
+        var nowMs = UnixTime.ToMs(request.Now);
+        var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
+        var maxCapacity = request.DefaultCapacity;
+        foreach (var capacity in request.Capacity.Values)
+        {
+            maxCapacity = Math.Max(maxCapacity, capacity);
+        }
+
+        if (request.Max > 0 && maxCapacity > 0)
+        {
+            // Per webhook to claim for, its earliest due deliveries come from the (webhook_id,
+            // next_attempt_at) index, at most its capacity; webhooks given 0 (full lanes, open
+            // circuits) are never touched, so one webhook's backlog costs nothing to the others. The
+            // earliest of all candidates are then leased. The capacity map is read once (a join and
+            // one IN list), so a claim costs O(webhooks), not O(webhooks x lanes).
+            using var reader = session.Query(
+                """
+                WITH lanes AS (
+                    SELECT w.id AS webhook_id, $5 AS cap FROM webhooks w
+                    WHERE $5 > 0 AND w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT key FROM json_each($4))
+                    UNION ALL
+                    SELECT c.key, c.value FROM json_each($4) c JOIN webhooks w ON w.id = c.key
+                    WHERE c.value > 0 AND w.status IN ('ENABLED', 'FAILING')),
+                candidates AS (
+                    SELECT d.webhook_id, d.next_attempt_at, d.rowid AS r, l.cap FROM lanes l
+                    JOIN deliveries d ON d.rowid IN (
+                        SELECT x.rowid FROM deliveries x
+                        WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $2 AND x.lease_until <= $2
+                          AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
+                              SELECT 1 FROM deliveries e
+                              WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
+                        ORDER BY x.next_attempt_at LIMIT $6)),
+                ranked AS (
+                    SELECT next_attempt_at, r, cap, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
+                    FROM candidates)
+                UPDATE deliveries SET lease_owner = $0, lease_until = $1
+                WHERE rowid IN (SELECT r FROM ranked WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $3)
+                RETURNING id, webhook_id, event_id, object_id, attempt_count, next_attempt_at, rowid
+                """,
+                request.Owner, nowMs + (long)request.Lease.TotalMilliseconds, nowMs, request.Max,
+                JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity, maxCapacity);
+            var order = new List<(long Due, long RowId)>();
+            while (reader.Read())
             {
-                var nowMs = UnixTime.ToMs(request.Now);
-                var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+                order.Add((reader.GetInt64(5), reader.GetInt64(6)));
+            }
 
-                // Per sending webhook, its earliest due deliveries come from the (webhook_id,
-                // next_attempt_at) index, at most its free capacity; excluded webhooks (full lanes,
-                // open circuits) are never touched, so one webhook's backlog costs nothing to the
-                // others. The earliest of all candidates are then leased.
-                using (var reader = session.Query(
-                    """
-                    WITH lanes AS (
-                        SELECT w.id AS webhook_id, COALESCE((SELECT value FROM json_each($6) WHERE key = w.id), $7) AS cap
-                        FROM webhooks w
-                        WHERE w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT value FROM json_each($4))),
-                    candidates AS (
-                        SELECT d.id, d.webhook_id, d.next_attempt_at, d.rowid AS r, l.cap FROM lanes l
-                        JOIN deliveries d ON d.rowid IN (
-                            SELECT x.rowid FROM deliveries x
-                            WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $2 AND x.lease_until <= $2
-                              AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
-                                  SELECT 1 FROM deliveries e
-                                  WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
-                            ORDER BY x.next_attempt_at LIMIT $5)),
-                    ranked AS (
-                        SELECT id, next_attempt_at, r, cap, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
-                        FROM candidates)
-                    UPDATE deliveries SET lease_owner = $0, lease_until = $1
-                    WHERE id IN (SELECT id FROM ranked WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $3)
-                    RETURNING id, webhook_id, event_id, object_id, attempt_count
-                    """,
-                    request.Owner, nowMs + (long)request.Lease.TotalMilliseconds, nowMs, request.Max,
-                    JsonSerializer.Serialize(request.ExcludedWebhooks), Math.Max(request.DefaultCapacity, request.Capacity.Count == 0 ? 0 : request.Capacity.Values.Max()),
-                    JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity))
+            // RETURNING gives rows in no promised order; hand them out earliest due first.
+            var keys = order.ToArray();
+            var sorted = rows.ToArray();
+            Array.Sort(keys, sorted);
+            rows.Clear();
+            rows.AddRange(sorted);
+        }
+
+        // One read per distinct event: a fanned-out event's deliveries share its body.
+        var events = new Dictionary<string, (string Name, byte[] Body)>(StringComparer.Ordinal);
+        var claimed = new List<ClaimedDelivery>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (!events.TryGetValue(row.EventId, out var stored))
+            {
+                using var reader = session.Query("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
+                if (!reader.Read())
                 {
-                    while (reader.Read())
-                    {
-                        rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
-                    }
+                    continue;
                 }
 
-                var claimed = new List<ClaimedDelivery>(rows.Count);
-                foreach (var row in rows)
-                {
-                    using var reader = session.Query("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
-                    if (reader.Read())
-                    {
-                        var name = EventNames.Format(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2));
-                        claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, name, (byte[])reader.GetValue(3)));
-                    }
-                }
+                stored = (EventNames.Format(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)), (byte[])reader.GetValue(3));
+                events[row.EventId] = stored;
+            }
 
-                return claimed;
-            },
-            cancellationToken,
-            durable: false);
+            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body));
+        }
+
+        var next = session.Scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0 AND held = 0 AND next_attempt_at > $0", nowMs);
+        return new ClaimResult(claimed, UnixTime.FromMs(next));
+    }
 
     public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
         writer.ExecuteAsync<IReadOnlyList<WebhookStatusChange>>(
@@ -76,6 +102,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             {
                 var changes = new List<WebhookStatusChange>();
                 var nowMs = UnixTime.ToMs(now);
+                var health = new Dictionary<string, WebhookHealthRow?>(StringComparer.Ordinal);
                 foreach (var attempt in attempts)
                 {
                     session.Execute(
@@ -91,12 +118,13 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                         WHERE id = $0 AND status = 0
                         """,
                         attempt.DeliveryId, (int)status, attempt.Number, UnixTime.ToMs(attempt.NextAttemptAt), attempt.StatusCode, attempt.Error, nowMs);
-                    if (ApplyHealth(session, attempt, now, disableAfter) is { } change)
+                    if (ApplyHealth(session, health, attempt, now, disableAfter) is { } change)
                     {
                         changes.Add(change);
                     }
                 }
 
+                SaveHealth(session, health);
                 return changes;
             },
             cancellationToken,
@@ -115,15 +143,6 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             },
             cancellationToken,
             durable: false);
-
-    public Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
-    {
-        using var connection = database.Open();
-        using var session = new SqliteSession(connection);
-        var value = session.Scalar(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0 AND held = 0 AND next_attempt_at > $0", UnixTime.ToMs(after));
-        return Task.FromResult(UnixTime.FromMs(value));
-    }
 
     public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
     {
@@ -169,19 +188,28 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             },
             cancellationToken);
 
-    private static WebhookStatusChange? ApplyHealth(SqliteSession session, AttemptRecord attempt, DateTimeOffset now, TimeSpan disableAfter)
+    /// <summary>
+    /// Runs the status machine for one attempt on the webhook's health as of this batch: each
+    /// webhook is read once per batch and written once, by <see cref="SaveHealth"/>.
+    /// </summary>
+    private static WebhookStatusChange? ApplyHealth(
+        SqliteSession session, Dictionary<string, WebhookHealthRow?> batch, AttemptRecord attempt, DateTimeOffset now, TimeSpan disableAfter)
     {
-        WebhookHealth current;
-        using (var reader = session.Query("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId))
+        if (!batch.TryGetValue(attempt.WebhookId, out var row))
         {
-            if (!reader.Read() || !WebhookStatusNames.TryParse(reader.GetString(0), out var status))
-            {
-                return null;
-            }
-
-            current = new WebhookHealth(status, UnixTime.FromMs(reader.GetValue(1)), reader.IsDBNull(2) ? null : reader.GetString(2));
+            using var reader = session.Query("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId);
+            row = reader.Read() && WebhookStatusNames.TryParse(reader.GetString(0), out var status)
+                ? new WebhookHealthRow(new WebhookHealth(status, UnixTime.FromMs(reader.GetValue(1)), reader.IsDBNull(2) ? null : reader.GetString(2)))
+                : null;
+            batch[attempt.WebhookId] = row;
         }
 
+        if (row is null)
+        {
+            return null;
+        }
+
+        var current = row.Current;
         var verdict = new AttemptVerdict(attempt.Succeeded, attempt.StatusCode ?? 0, attempt.Error);
         var next = WebhookStatusMachine.Apply(current, verdict, now, disableAfter);
         if (next == current)
@@ -189,15 +217,36 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             return null;
         }
 
-        session.Execute(
-            "UPDATE webhooks SET status = $1, first_failed_at = $2, last_error = $3 WHERE id = $0",
-            attempt.WebhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError);
-        if (!next.Status.Sends())
-        {
-            session.Execute("UPDATE deliveries SET held = 1 WHERE webhook_id = $0 AND status = 0", attempt.WebhookId);
-        }
+        row.Current = next;
+        return next.Status == current.Status ? null : new WebhookStatusChange(attempt.WebhookId, current.Status, next.Status, attempt.DeliveryId);
+    }
 
-        return next.Status == current.Status ? null : new WebhookStatusChange(attempt.WebhookId, current.Status, next.Status);
+    private static void SaveHealth(SqliteSession session, Dictionary<string, WebhookHealthRow?> batch)
+    {
+        foreach (var (webhookId, row) in batch)
+        {
+            if (row is null || row.Current == row.Stored)
+            {
+                continue;
+            }
+
+            var next = row.Current;
+            session.Execute(
+                "UPDATE webhooks SET status = $1, first_failed_at = $2, last_error = $3 WHERE id = $0",
+                webhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError);
+            if (!next.Status.Sends())
+            {
+                session.Execute("UPDATE deliveries SET held = 1 WHERE webhook_id = $0 AND status = 0", webhookId);
+            }
+        }
+    }
+
+    /// <summary>A webhook's health as stored, and as the attempts of the current batch left it.</summary>
+    private sealed class WebhookHealthRow(WebhookHealth stored)
+    {
+        public WebhookHealth Stored { get; } = stored;
+
+        public WebhookHealth Current { get; set; } = stored;
     }
 
     private static DeliveryView? Get(SqliteSession session, string id, string? domainId, bool withAttempts)

@@ -15,11 +15,13 @@ public sealed class EngineTests
     {
         await using var receiver = await TestReceiver.StartAsync();
         using var release = new CancellationTokenSource();
-        receiver.Respond = r =>
+        // The target hangs without holding a thread: a blocked thread here would starve the thread
+        // pool that this in-process Herald shares, which no real (out-of-process) target can do.
+        receiver.RespondAsync = async r =>
         {
             if (r.Path == "/hang")
             {
-                release.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(10));
+                await Task.Delay(TimeSpan.FromSeconds(10), release.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             return 200;

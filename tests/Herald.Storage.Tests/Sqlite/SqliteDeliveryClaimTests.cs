@@ -87,6 +87,88 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClaimDueAsync_SeveralDue_HandedOutEarliestDueFirst()
+    {
+        await _db.PublishAsync("late", T0.AddSeconds(-1), webhookIds: ["w1", "w2"]);
+        await _db.PublishAsync("early", T0.AddSeconds(-10), webhookIds: "w2");
+        await _db.PublishAsync("middle", T0.AddSeconds(-5), webhookIds: "w1");
+
+        var claimed = await Claim(T0);
+
+        Assert.Equal(["early-w2", "middle-w1", "late-w1", "late-w2"], claimed.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_CapacityZero_LeavesThatWebhookOut()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+
+        var claimed = await ClaimWith(T0, new Dictionary<string, int> { ["w1"] = 0 }, defaultCapacity: 10);
+
+        Assert.Equal(["e1-w2"], claimed.Select(c => c.Id));
+        Assert.Equal(["e1-w1"], (await ClaimWith(T0, new Dictionary<string, int>(), defaultCapacity: 10)).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_PerWebhookCapacity_TakesAtMostThatManyEarliestFirst()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _db.PublishAsync($"e{i}", T0.AddSeconds(i - 10), webhookIds: ["w1", "w2"]);
+        }
+
+        var claimed = await ClaimWith(T0, new Dictionary<string, int> { ["w1"] = 2 }, defaultCapacity: 3);
+
+        Assert.Equal(["e0-w1", "e1-w1"], claimed.Where(c => c.WebhookId == "w1").Select(c => c.Id));
+        Assert.Equal(["e0-w2", "e1-w2", "e2-w2"], claimed.Where(c => c.WebhookId == "w2").Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_DefaultCapacityZero_OnlyListedWebhooks()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+
+        var claimed = await ClaimWith(T0, new Dictionary<string, int> { ["w2"] = 5 }, defaultCapacity: 0);
+
+        Assert.Equal(["e1-w2"], claimed.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ListedWebhookPaused_NotClaimed()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+        await SetStatus("w1", WebhookStatus.Paused);
+
+        var claimed = await ClaimWith(T0, new Dictionary<string, int> { ["w1"] = 5, ["w2"] = 5 }, defaultCapacity: 0);
+
+        Assert.Equal(["e1-w2"], claimed.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_FannedOutEvent_EveryDeliveryCarriesTheBody()
+    {
+        var stored = NewEvent("e1");
+        await _db.Events.IngestAsync(new IngestBatch([stored], [NewDelivery("e1-w1", "w1", "e1", T0), NewDelivery("e1-w2", "w2", "e1", T0)], null, null, T0), CancellationToken.None);
+
+        var claimed = await Claim(T0);
+
+        Assert.Equal(2, claimed.Count);
+        Assert.All(claimed, c => Assert.Equal(stored.Event.Body.ToArray(), c.Body.ToArray()));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_SomeDueLater_ReportsTheNextDueTime()
+    {
+        await _db.PublishAsync("now", T0, webhookIds: "w1");
+        await _db.PublishAsync("later", T0.AddMinutes(3), webhookIds: "w1");
+
+        var claimed = await Claim(T0);
+
+        Assert.Equal(["now-w1"], claimed.Select(c => c.Id));
+        Assert.Equal(T0.AddMinutes(3), claimed.NextDueAfter);
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_ConcurrentClaimers_EachDeliveryClaimedOnce()
     {
         for (var i = 0; i < 40; i++)
@@ -173,44 +255,47 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NextDueAfterAsync_NoPendingDeliveries_Null()
+    public async Task ClaimDueAsync_NextDueAfter_NoPendingDeliveries_Null()
     {
-        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Null(await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
     }
 
     [Fact]
-    public async Task NextDueAfterAsync_PendingDeliveries_EarliestDueTime()
-    {
-        await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
-        await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
-        await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
-
-        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task NextDueAfterAsync_PendingDeliveries_EarliestStrictlyAfterTheGivenTime()
+    public async Task ClaimDueAsync_NextDueAfter_PendingDeliveries_EarliestDueTime()
     {
         await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
         await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
         await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
 
-        Assert.Equal(T0.AddMinutes(2), await _db.Deliveries.NextDueAfterAsync(T0, CancellationToken.None));
-        Assert.Equal(T0.AddMinutes(5), await _db.Deliveries.NextDueAfterAsync(T0.AddMinutes(2), CancellationToken.None));
-        Assert.Null(await _db.Deliveries.NextDueAfterAsync(T0.AddMinutes(9), CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(2), await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
     }
 
     [Fact]
-    public async Task NextDueAfterAsync_OnlyHeldDeliveries_Null()
+    public async Task ClaimDueAsync_NextDueAfter_PendingDeliveries_EarliestStrictlyAfterTheGivenTime()
+    {
+        await _db.PublishAsync("e1", T0.AddMinutes(5), webhookIds: "w1");
+        await _db.PublishAsync("e2", T0.AddMinutes(2), webhookIds: "w1");
+        await _db.PublishAsync("e3", T0.AddMinutes(9), webhookIds: "w2");
+
+        Assert.Equal(T0.AddMinutes(2), await _db.NextDueAfterAsync(T0));
+        Assert.Equal(T0.AddMinutes(5), await _db.NextDueAfterAsync(T0.AddMinutes(2)));
+        Assert.Null(await _db.NextDueAfterAsync(T0.AddMinutes(9)));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_NextDueAfter_OnlyHeldDeliveries_Null()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
 
         await SetStatus("w1", WebhookStatus.Paused);
 
-        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Null(await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
     }
 
-    private Task<IReadOnlyList<ClaimedDelivery>> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
+    private Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity) =>
+        _db.Deliveries.ClaimDueAsync(new ClaimRequest("node-a", now, Lease, 100, capacity, defaultCapacity), CancellationToken.None);
+
+    private Task<ClaimResult> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
         _db.Deliveries.ClaimDueAsync(owner, now, Lease, max, CancellationToken.None);
 
     private Task SetStatus(string webhookId, WebhookStatus status) =>

@@ -30,7 +30,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
         var view = await GetAsync("e1-w1");
         Assert.Equal((DeliveryStatus.Succeeded, 1, (int?)200, (DateTimeOffset?)null), (view.Status, view.AttemptCount, view.LastStatusCode, view.NextAttemptAt));
         Assert.Empty(await ClaimAsync(T0.AddDays(1)));
-        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Null(await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         var changes = await CompleteAsync(T0.AddSeconds(1), Failed("e1-w1", 1, T0, 500, T0.AddSeconds(5)));
 
-        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Enabled, WebhookStatus.Failing)], changes);
+        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Enabled, WebhookStatus.Failing, "e1-w1")], changes);
         var webhook = await _db.Webhooks.GetAsync("w1", CancellationToken.None);
         Assert.Equal((WebhookStatus.Failing, T0.AddSeconds(1), "HTTP 500"), (webhook!.Status, webhook.FirstFailedAt!.Value, webhook.LastError));
         Assert.Single(await ClaimAsync(T0.AddSeconds(5)));
@@ -157,7 +157,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         var changes = await CompleteAsync(T0.AddSeconds(5), Succeeded("e1-w1", 2, T0.AddSeconds(5)));
 
-        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Failing, WebhookStatus.Enabled)], changes);
+        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Failing, WebhookStatus.Enabled, "e1-w1")], changes);
         var webhook = await _db.Webhooks.GetAsync("w1", CancellationToken.None);
         Assert.Equal(WebhookStatus.Enabled, webhook!.Status);
         Assert.Null(webhook.FirstFailedAt);
@@ -174,7 +174,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         var changes = await CompleteAsync(later, Failed("e1-w1", 2, later, 500, later.AddHours(2)));
 
-        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Failing, WebhookStatus.Disabled)], changes);
+        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Failing, WebhookStatus.Disabled, "e1-w1")], changes);
         Assert.Equal(WebhookStatus.Disabled, (await _db.Webhooks.GetAsync("w1", CancellationToken.None))!.Status);
         Assert.Equal(2, _db.Count("SELECT COUNT(*) FROM deliveries WHERE status = 0 AND held = 1"));
     }
@@ -188,11 +188,11 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         var changes = await CompleteAsync(T0, Failed(claimed[0].Id, 1, T0, 410, next: null));
 
-        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Enabled, WebhookStatus.Disabled)], changes);
+        Assert.Equal([new WebhookStatusChange("w1", WebhookStatus.Enabled, WebhookStatus.Disabled, claimed[0].Id)], changes);
         var webhook = await _db.Webhooks.GetAsync("w1", CancellationToken.None);
         Assert.Equal((WebhookStatus.Disabled, "HTTP 410"), (webhook!.Status, webhook.LastError));
         Assert.Empty(await ClaimAsync(T0.AddDays(1)));
-        Assert.Null(await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Null(await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
         Assert.Equal(2, _db.Count("SELECT COUNT(*) FROM deliveries WHERE status = 0 AND held = 1"));
     }
 
@@ -233,7 +233,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
 
         Assert.NotNull(view);
         Assert.Equal((DeliveryStatus.Pending, now), (view.Status, view.NextAttemptAt!.Value));
-        Assert.Equal(now, await _db.Deliveries.NextDueAfterAsync(DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Equal(now, await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
         Assert.Equal("e1-w1", Assert.Single(await ClaimAsync(now)).Id);
     }
 
@@ -307,7 +307,7 @@ public sealed class SqliteDeliveryCompleteTests : IAsyncLifetime
         string deliveryId, int number, DateTimeOffset started, int? status, DateTimeOffset? next, string? error = null, string? body = null, double duration = 40) =>
         new(deliveryId, "w1", number, started, status, duration, error ?? $"HTTP {status}", body, false, next);
 
-    private Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DateTimeOffset now, int max = 100) =>
+    private Task<ClaimResult> ClaimAsync(DateTimeOffset now, int max = 100) =>
         _db.Deliveries.ClaimDueAsync("node-a", now, Lease, max, CancellationToken.None);
 
     private Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(DateTimeOffset now, params AttemptRecord[] attempts) =>

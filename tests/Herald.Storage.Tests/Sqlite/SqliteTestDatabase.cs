@@ -18,6 +18,10 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
+    /// <summary>The next due time after <paramref name="after"/>, as a claim of nothing at that time reports it.</summary>
+    public async Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after) =>
+        (await Deliveries.ClaimDueAsync("probe", after, TimeSpan.FromMinutes(1), 0, CancellationToken.None)).NextDueAfter;
+
     public SqliteTestDatabase(int maxBatch = 512)
     {
         Folder = Path.Combine(Path.GetTempPath(), "herald-storage-tests-" + Guid.NewGuid().ToString("N"));

@@ -1,0 +1,123 @@
+using System.Threading.Channels;
+using Herald.Core.Webhooks;
+using Herald.Delivery.Webhooks;
+using Herald.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Delivery.Dispatching;
+
+/// <summary>
+/// Writes attempt records in batches: whatever finished while the previous batch was being written
+/// goes into the next one, as one store call. A sender hands its record over and moves on to its
+/// next delivery; the queue is bounded, so a store that falls behind slows the senders instead of
+/// filling memory. After each batch it publishes the operational events the batch caused.
+/// </summary>
+internal sealed partial class AttemptRecorder
+{
+    private const int MaxBatch = 512;
+
+    private readonly Channel<Finished> _queue = Channel.CreateBounded<Finished>(
+        new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly IDeliveryStore _store;
+    private readonly WebhookRegistry _registry;
+    private readonly IOperationalEvents _events;
+    private readonly DispatchSignal _signal;
+    private readonly DispatcherOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+
+    public AttemptRecorder(
+        IDeliveryStore store, WebhookRegistry registry, IOperationalEvents events, DispatchSignal signal, DispatcherOptions options, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _registry = registry;
+        _events = events;
+        _signal = signal;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Queues one attempt's record; waits only while the queue is full.</summary>
+    public ValueTask RecordAsync(Webhook webhook, ClaimedDelivery delivery, AttemptRecord record) =>
+        _queue.Writer.WriteAsync(new Finished(webhook, delivery, record));
+
+    /// <summary>Writes what is queued and stops.</summary>
+    public async Task CompleteAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Finished>(MaxBatch);
+        var records = new List<AttemptRecord>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var finished))
+            {
+                batch.Add(finished);
+                records.Add(finished.Record);
+            }
+
+            try
+            {
+                await WriteAsync(batch, records);
+            }
+            catch (Exception ex)
+            {
+                // Leave the leases to expire: the deliveries are retried, never lost.
+                Log.WriteFailed(_logger, records.Count, ex);
+            }
+
+            batch.Clear();
+            records.Clear();
+            _signal.Notify();
+        }
+    }
+
+    private async Task WriteAsync(List<Finished> batch, List<AttemptRecord> records)
+    {
+        var changes = await _store.CompleteAsync(records, _time.GetUtcNow(), _options.DisableAfter, CancellationToken.None);
+        foreach (var change in changes)
+        {
+            Log.StatusChanged(_logger, change.WebhookId, change.From.ToWire(), change.To.ToWire());
+        }
+
+        if (changes.Count > 0)
+        {
+            await _registry.RefreshAsync(CancellationToken.None);
+        }
+
+        foreach (var (webhook, delivery, record) in batch)
+        {
+            var mine = changes.Count == 0 ? [] : changes.Where(c => c.DeliveryId == delivery.Id).ToList();
+            try
+            {
+                await _events.AttemptRecordedAsync(webhook, delivery, record, mine);
+            }
+            catch (Exception ex)
+            {
+                Log.EventsFailed(_logger, delivery.Id, ex);
+            }
+        }
+    }
+
+    private readonly record struct Finished(Webhook Webhook, ClaimedDelivery Delivery, AttemptRecord Record);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Webhook {WebhookId} went from {From} to {To}")]
+        public static partial void StatusChanged(ILogger logger, string webhookId, string from, string to);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Recording {Count} attempts failed; their leases will expire and the deliveries will be retried")]
+        public static partial void WriteFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Publishing the operational events of delivery {DeliveryId} failed")]
+        public static partial void EventsFailed(ILogger logger, string deliveryId, Exception exception);
+    }
+}
