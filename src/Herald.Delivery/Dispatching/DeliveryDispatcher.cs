@@ -70,6 +70,9 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// </summary>
     private TimeSpan Lease => TimeSpan.FromSeconds(2 * WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
 
+    /// <summary>What must be left of a lease beyond the attempt's timeout for the attempt to start.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _registry.RefreshAsync(stoppingToken);
@@ -162,7 +165,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         if (refused.Count > 0)
         {
-            await _store.ReleaseAsync(_options.NodeId, refused, stoppingToken);
+            await _store.ReleaseAsync(_options.NodeId, refused, _time.GetUtcNow(), stoppingToken);
         }
 
         if (claimed.Count < want || refused.Count > 0)
@@ -230,7 +233,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         {
             while (true)
             {
-                var healthy = await ProcessAsync(delivery);
+                var healthy = await ProcessAsync(delivery, lane);
                 var now = _time.GetUtcNow();
                 var drained = lane.Finish(healthy, now);
                 if (drained.Count > 0)
@@ -259,12 +262,20 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     }
 
     /// <summary>Sends one delivery and queues its record; the endpoint's health for the circuit, or null.</summary>
-    private async Task<bool?> ProcessAsync(ClaimedDelivery delivery)
+    private async Task<bool?> ProcessAsync(ClaimedDelivery delivery, WebhookLane lane)
     {
         var webhook = _registry.Current.Find(delivery.WebhookId)?.Webhook;
         if (webhook is null || !webhook.Status.Sends())
         {
             // Deleted or paused while it waited on its lane.
+            await ReleaseQuietlyAsync([delivery.Id]);
+            return null;
+        }
+
+        if (delivery.LeaseUntil - _time.GetUtcNow() < TimeSpan.FromSeconds(webhook.TimeoutSeconds) + LeaseMargin)
+        {
+            // It waited so long that its lease could run out mid-attempt and another claim send it
+            // too: give it back, to be claimed afresh.
             await ReleaseQuietlyAsync([delivery.Id]);
             return null;
         }
@@ -275,6 +286,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             var started = _time.GetUtcNow();
             var result = await _sender.SendAsync(webhook, delivery, attempt, _abort.Token);
             _metrics.Attempted(result);
+            lane.Measure(result.Duration);
             Log.Attempted(_logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
             await _recorder.RecordAsync(webhook, delivery, ToRecord(webhook, delivery, attempt, started, result));
             return EndpointHealthy(result);
@@ -310,7 +322,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     {
         try
         {
-            await _store.ReleaseAsync(_options.NodeId, deliveryIds, CancellationToken.None);
+            await _store.ReleaseAsync(_options.NodeId, deliveryIds, _time.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -19,8 +19,17 @@ public sealed class DispatcherOptions
     /// <summary>The longest an open circuit waits (each failed probe doubles the wait up to this).</summary>
     public TimeSpan CircuitMaxOpenFor { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How much work, in time at the endpoint's average attempt duration, a webhook's lane keeps
+    /// claimed and waiting beyond what it is sending, so claims stay ahead of a fast endpoint.
+    /// </summary>
+    public TimeSpan LaneWaitTarget { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most a lane keeps waiting, in lane-fulls (multiples of its concurrency limit).</summary>
+    public int MaxWaitingLanes { get; set; } = 8;
+
     /// <summary>Most deliveries claimed per round trip to the store.</summary>
-    public int ClaimBatch { get; set; } = 256;
+    public int ClaimBatch { get; set; } = 512;
 
     /// <summary>How long a claim outlives the attempt's timeout before another node may take it.</summary>
     public TimeSpan LeaseSlack { get; set; } = TimeSpan.FromSeconds(30);

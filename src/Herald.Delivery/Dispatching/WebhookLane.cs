@@ -10,9 +10,13 @@ namespace Herald.Delivery.Dispatching;
 /// per cool-down instead of a pool of workers.
 /// </summary>
 /// <remarks>
-/// A lane holds up to one lane-full (its limit) of claimed deliveries beyond those in flight, so a
-/// freed slot starts the next delivery at once and claims come in batches, not one per completion.
-/// A rate-limited or half-open lane holds none beyond what it may start now.
+/// A lane keeps claimed deliveries waiting beyond those in flight, so a freed slot starts the next
+/// one at once and claims come in batches, not one per completion. How many it keeps follows the
+/// endpoint's speed: about <see cref="DispatcherOptions.LaneWaitTarget"/> worth of attempts at the
+/// average attempt duration seen, between a quarter of its limit and
+/// <see cref="DispatcherOptions.MaxWaitingLanes"/> lane-fulls. A fast endpoint gets a deep queue
+/// (claims stay ahead of it); a slow or hanging one keeps few, so none waits long on its lease. A
+/// rate-limited or half-open lane keeps none beyond what it may start now.
 /// </remarks>
 internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOptions options) : IDisposable
 {
@@ -24,8 +28,37 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     private DateTimeOffset _openUntil = DateTimeOffset.MinValue;
     private TimeSpan _openFor = options.CircuitOpenFor;
     private bool _probing;
+    private double _averageMs = InitialAverageMs;
+
+    /// <summary>Until attempts are measured, a lane assumes a slow endpoint and keeps few waiting.</summary>
+    private const double InitialAverageMs = 1000;
 
     public int Limit { get; } = limit;
+
+    /// <summary>How many claimed deliveries this lane keeps waiting, for its endpoint's speed.</summary>
+    public int WaitingTarget
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return WaitingTargetLocked();
+            }
+        }
+    }
+
+    /// <summary>What a claim may take for a lane that has never run: its limit and the initial waiting target.</summary>
+    public static int InitialRoom(int limit, DispatcherOptions options) => limit + TargetFor(limit, InitialAverageMs, options);
+
+    private int WaitingTargetLocked() => TargetFor(Limit, _averageMs, options);
+
+    private static int TargetFor(int limit, double averageMs, DispatcherOptions options)
+    {
+        var low = Math.Max(1, (limit + 3) / 4);
+        var high = Math.Max(low, limit * options.MaxWaitingLanes);
+        var wanted = limit * options.LaneWaitTarget.TotalMilliseconds / Math.Max(averageMs, 0.05);
+        return (int)Math.Clamp(wanted, low, high);
+    }
 
     public double? RatePerSecond { get; } = ratePerSecond;
 
@@ -80,13 +113,23 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
                 return (int)Math.Max(0, Math.Min(Limit - held, permits - _ready.Count));
             }
 
-            var room = (2 * Limit) - held;
-            return held == 0 || room >= Math.Max(1, Limit / 2) ? room : 0;
+            var target = WaitingTargetLocked();
+            var room = Limit + target - held;
+            return held == 0 || room >= Math.Max(1, target / 2) ? Math.Max(room, 0) : 0;
         }
     }
 
     /// <summary>Whether the lane has drained enough that the dispatcher should claim for it again.</summary>
     public bool WantsWork(DateTimeOffset now) => Room(now) > 0;
+
+    /// <summary>Feeds the average attempt duration that sets how many deliveries the lane keeps waiting.</summary>
+    public void Measure(TimeSpan attempt)
+    {
+        lock (_gate)
+        {
+            _averageMs += (attempt.TotalMilliseconds - _averageMs) * 0.1;
+        }
+    }
 
     /// <summary>When a closed-for-now lane may take work again; null when it is not waiting on time.</summary>
     public DateTimeOffset? ReopensAt(DateTimeOffset now)

@@ -10,8 +10,8 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
     private WebhookIndex? _planned;
 
-    /// <summary>What a claim may take for a webhook that has no lane yet: an idle default lane's room.</summary>
-    public int DefaultRoom => 2 * options.PerWebhookConcurrency;
+    /// <summary>What a claim may take for a webhook that has no lane yet: a new default lane's room.</summary>
+    public int DefaultRoom { get; } = WebhookLane.InitialRoom(options.PerWebhookConcurrency, options);
 
     public IEnumerable<WebhookLane> All => _lanes.Values;
 

@@ -3,7 +3,11 @@ using Herald.Core.Webhooks;
 
 namespace Herald.Storage;
 
-/// <summary>A due delivery leased to one dispatcher, with what it needs to send.</summary>
+/// <summary>
+/// A due delivery leased to one dispatcher until <see cref="LeaseUntil"/>, with what it needs to send.
+/// While leased, its next attempt time is the lease's end: if the attempt never reports back, that
+/// is when it is due again.
+/// </summary>
 public sealed record ClaimedDelivery(
     string Id,
     string WebhookId,
@@ -11,7 +15,8 @@ public sealed record ClaimedDelivery(
     string? ObjectId,
     int AttemptCount,
     string EventName,
-    ReadOnlyMemory<byte> Body);
+    ReadOnlyMemory<byte> Body,
+    DateTimeOffset LeaseUntil);
 
 /// <summary>The outcome of one attempt, and what happens to the delivery next.</summary>
 public sealed record AttemptRecord(
@@ -93,8 +98,8 @@ public interface IDeliveryStore
     /// </summary>
     Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
 
-    /// <summary>Gives leased deliveries back (on shutdown) so they are due at once.</summary>
-    Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken);
+    /// <summary>Gives leased deliveries back (on shutdown, or unsent) so they are due at <paramref name="now"/>.</summary>
+    Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken);
 

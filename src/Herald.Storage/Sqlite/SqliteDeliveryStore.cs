@@ -17,6 +17,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
     private static ClaimResult Claim(SqliteSession session, ClaimRequest request)
     {
         var nowMs = UnixTime.ToMs(request.Now);
+        var leaseUntil = nowMs + (long)request.Lease.TotalMilliseconds;
         var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
         var maxCapacity = request.DefaultCapacity;
         foreach (var capacity in request.Capacity.Values)
@@ -30,46 +31,50 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             // next_attempt_at) index, at most its capacity; webhooks given 0 (full lanes, open
             // circuits) are never touched, so one webhook's backlog costs nothing to the others. The
             // earliest of all candidates are then leased. The capacity map is read once (a join and
-            // one IN list), so a claim costs O(webhooks), not O(webhooks x lanes).
-            using var reader = session.Query(
+            // one IN list), so a claim costs O(webhooks), not O(webhooks x lanes). A leased delivery
+            // is due again only when its lease runs out (next_attempt_at = lease_until), so the index
+            // walk never passes over deliveries in flight.
+            // Each webhook offers at most twice its fair share of the claim, so a claim across many
+            // webhooks reads about 2 x Max candidates, not every lane's full capacity.
+            var sending = Convert.ToInt32(session.Scalar("SELECT COUNT(*) FROM webhooks WHERE status IN ('ENABLED', 'FAILING')"), System.Globalization.CultureInfo.InvariantCulture);
+            var share = Math.Max(8, (2 * request.Max / Math.Max(1, sending)) + 1);
+            var perLane = Math.Min(maxCapacity, share);
+            var picked = new List<long>();
+            using (var reader = session.Query(
                 """
                 WITH lanes AS (
-                    SELECT w.id AS webhook_id, $5 AS cap FROM webhooks w
-                    WHERE $5 > 0 AND w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT key FROM json_each($4))
+                    SELECT w.id AS webhook_id, $3 AS cap FROM webhooks w
+                    WHERE $3 > 0 AND w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT key FROM json_each($2))
                     UNION ALL
-                    SELECT c.key, c.value FROM json_each($4) c JOIN webhooks w ON w.id = c.key
+                    SELECT c.key, c.value FROM json_each($2) c JOIN webhooks w ON w.id = c.key
                     WHERE c.value > 0 AND w.status IN ('ENABLED', 'FAILING')),
                 candidates AS (
-                    SELECT d.webhook_id, d.next_attempt_at, d.rowid AS r, l.cap FROM lanes l
+                    SELECT d.rowid AS r, d.id, d.webhook_id, d.event_id, d.object_id, d.attempt_count, d.next_attempt_at, l.cap FROM lanes l
                     JOIN deliveries d ON d.rowid IN (
                         SELECT x.rowid FROM deliveries x
-                        WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $2 AND x.lease_until <= $2
+                        WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $0 AND x.lease_until <= $0
                           AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
                               SELECT 1 FROM deliveries e
                               WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
-                        ORDER BY x.next_attempt_at LIMIT $6)),
+                        ORDER BY x.next_attempt_at LIMIT $4)),
                 ranked AS (
-                    SELECT next_attempt_at, r, cap, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn
-                    FROM candidates)
-                UPDATE deliveries SET lease_owner = $0, lease_until = $1
-                WHERE rowid IN (SELECT r FROM ranked WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $3)
-                RETURNING id, webhook_id, event_id, object_id, attempt_count, next_attempt_at, rowid
+                    SELECT *, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn FROM candidates)
+                SELECT r, id, webhook_id, event_id, object_id, attempt_count FROM ranked
+                WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $1
                 """,
-                request.Owner, nowMs + (long)request.Lease.TotalMilliseconds, nowMs, request.Max,
-                JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity, maxCapacity);
-            var order = new List<(long Due, long RowId)>();
-            while (reader.Read())
+                nowMs, request.Max, JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity, perLane))
             {
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
-                order.Add((reader.GetInt64(5), reader.GetInt64(6)));
+                while (reader.Read())
+                {
+                    picked.Add(reader.GetInt64(0));
+                    rows.Add((reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
+                }
             }
 
-            // RETURNING gives rows in no promised order; hand them out earliest due first.
-            var keys = order.ToArray();
-            var sorted = rows.ToArray();
-            Array.Sort(keys, sorted);
-            rows.Clear();
-            rows.AddRange(sorted);
+            foreach (var rowId in picked)
+            {
+                session.Execute("UPDATE deliveries SET lease_owner = $1, lease_until = $2, next_attempt_at = $2 WHERE rowid = $0", rowId, request.Owner, leaseUntil);
+            }
         }
 
         // One read per distinct event: a fanned-out event's deliveries share its body.
@@ -89,7 +94,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 events[row.EventId] = stored;
             }
 
-            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body));
+            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil)));
         }
 
         var next = session.Scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0 AND held = 0 AND next_attempt_at > $0", nowMs);
@@ -130,13 +135,16 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             cancellationToken,
             durable: false);
 
-    public Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, CancellationToken cancellationToken) =>
+    public Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset now, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(
             session =>
             {
+                var nowMs = UnixTime.ToMs(now);
                 foreach (var id in deliveryIds)
                 {
-                    session.Execute("UPDATE deliveries SET lease_owner = NULL, lease_until = 0 WHERE id = $0 AND lease_owner = $1", id, owner);
+                    session.Execute(
+                        "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $2 WHERE id = $0 AND lease_owner = $1 AND status = 0",
+                        id, owner, nowMs);
                 }
 
                 return true;

@@ -160,12 +160,12 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     public async Task ClaimDueAsync_SomeDueLater_ReportsTheNextDueTime()
     {
         await _db.PublishAsync("now", T0, webhookIds: "w1");
-        await _db.PublishAsync("later", T0.AddMinutes(3), webhookIds: "w1");
+        await _db.PublishAsync("later", T0.AddSeconds(30), webhookIds: "w1");
 
         var claimed = await Claim(T0);
 
         Assert.Equal(["now-w1"], claimed.Select(c => c.Id));
-        Assert.Equal(T0.AddMinutes(3), claimed.NextDueAfter);
+        Assert.Equal(T0.AddSeconds(30), claimed.NextDueAfter);
     }
 
     [Fact]
@@ -233,12 +233,39 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClaimDueAsync_Leased_DueAgainWhenTheLeaseRunsOut()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+
+        var claimed = Assert.Single(await Claim(T0));
+
+        Assert.Equal(T0 + Lease, claimed.LeaseUntil);
+        var view = await _db.Deliveries.GetAsync("e1-w1", null, CancellationToken.None);
+        Assert.Equal(T0 + Lease, view!.NextAttemptAt);
+        Assert.Equal(T0 + Lease, await _db.NextDueAfterAsync(T0));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_Released_DueAtTheReleaseTime()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0));
+
+        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], T0.AddSeconds(3), CancellationToken.None);
+
+        var view = await _db.Deliveries.GetAsync("e1-w1", null, CancellationToken.None);
+        Assert.Equal(T0.AddSeconds(3), view!.NextAttemptAt);
+        Assert.Empty(await Claim(T0.AddSeconds(2)));
+        Assert.Single(await Claim(T0.AddSeconds(3)));
+    }
+
+    [Fact]
     public async Task ReleaseAsync_OwnLease_MakesDeliveryDueAtOnce()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
         Assert.Single(await Claim(T0, owner: "node-a"));
 
-        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], T0, CancellationToken.None);
 
         Assert.Single(await Claim(T0, owner: "node-b"));
     }
@@ -249,7 +276,7 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
         Assert.Single(await Claim(T0, owner: "node-a"));
 
-        await _db.Deliveries.ReleaseAsync("node-b", ["e1-w1"], CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node-b", ["e1-w1"], T0, CancellationToken.None);
 
         Assert.Empty(await Claim(T0, owner: "node-c"));
     }

@@ -104,7 +104,7 @@ public sealed class SqliteDeliveryListTests : IAsyncLifetime
             T0,
             TimeSpan.FromHours(5),
             CancellationToken.None);
-        await _db.Deliveries.ReleaseAsync("node", ["e1-w2", "e3-w1"], CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node", ["e1-w2", "e3-w1"], T0, CancellationToken.None);
     }
 
     private async Task<List<string>> Ids(string? domainId = null, string? webhookId = null, DeliveryStatus? status = null, string? objectId = null)
