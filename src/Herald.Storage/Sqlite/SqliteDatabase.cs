@@ -43,11 +43,6 @@ internal sealed class SqliteDatabase
         using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA busy_timeout = 30000;";
         pragma.ExecuteNonQuery();
-
-        // Plans must not depend on bound values: without this, SQLite re-prepares a cached
-        // statement whenever a parameter it looked at changes, and the dispatcher's claim statement
-        // was being compiled again on every execution (a fifth of Herald's CPU under load).
-        SQLitePCL.raw.sqlite3_db_config(connection.Handle, SQLitePCL.raw.SQLITE_DBCONFIG_ENABLE_QPSG, 1, out _);
         return connection;
     }
 

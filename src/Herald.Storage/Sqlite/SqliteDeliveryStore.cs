@@ -97,7 +97,13 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil)));
         }
 
-        var next = session.Scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0 AND held = 0 AND next_attempt_at > $0", nowMs);
+        // One index seek per sending webhook (a paused or disabled webhook's deliveries are held).
+        var next = session.Scalar(
+            """
+            SELECT MIN((SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.webhook_id = w.id AND d.status = 0 AND d.next_attempt_at > $0))
+            FROM webhooks w WHERE w.status IN ('ENABLED', 'FAILING')
+            """,
+            nowMs);
         return new ClaimResult(claimed, UnixTime.FromMs(next));
     }
 
