@@ -8,8 +8,10 @@ namespace Herald.Storage.Sqlite;
 
 internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer) : IDeliveryStore
 {
+    // While an attempt is in flight (leased), the stored next_attempt_at is the lease's end, when
+    // the delivery would be due again if the attempt never reported back; the view shows no time.
     private const string ViewColumns =
-        "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, next_attempt_at, created_at, updated_at, last_status_code, last_error";
+        "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, CASE WHEN lease_owner IS NULL THEN next_attempt_at END, created_at, updated_at, last_status_code, last_error";
 
     public Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(session => Claim(session, request), cancellationToken, durable: false);

@@ -241,8 +241,9 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
 
         Assert.Equal(T0 + Lease, claimed.LeaseUntil);
         var view = await _db.Deliveries.GetAsync("e1-w1", null, CancellationToken.None);
-        Assert.Equal(T0 + Lease, view!.NextAttemptAt);
+        Assert.Null(view!.NextAttemptAt);
         Assert.Equal(T0 + Lease, await _db.NextDueAfterAsync(T0));
+        Assert.Equal("e1-w1", Assert.Single(await Claim(T0 + Lease, owner: "node-b")).Id);
     }
 
     [Fact]
