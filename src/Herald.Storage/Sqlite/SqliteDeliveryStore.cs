@@ -20,62 +20,61 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
     {
         var nowMs = UnixTime.ToMs(request.Now);
         var leaseUntil = nowMs + (long)request.Lease.TotalMilliseconds;
-        var rows = new List<(string Id, string WebhookId, string EventId, string? ObjectId, int Attempts)>();
-        var maxCapacity = request.DefaultCapacity;
-        foreach (var capacity in request.Capacity.Values)
+        var rows = new List<ClaimRow>();
+        if (request.Max > 0)
         {
-            maxCapacity = Math.Max(maxCapacity, capacity);
-        }
-
-        if (request.Max > 0 && maxCapacity > 0)
-        {
-            // Per webhook to claim for, its earliest due deliveries come from the (webhook_id,
-            // next_attempt_at) index, at most its capacity; webhooks given 0 (full lanes, open
-            // circuits) are never touched, so one webhook's backlog costs nothing to the others. The
-            // earliest of all candidates are then leased. The capacity map is read once (a join and
-            // one IN list), so a claim costs O(webhooks), not O(webhooks x lanes). A leased delivery
-            // is due again only when its lease runs out (next_attempt_at = lease_until), so the index
-            // walk never passes over deliveries in flight.
-            // Each webhook offers at most twice its fair share of the claim, so a claim across many
-            // webhooks reads about 2 x Max candidates, not every lane's full capacity.
-            var sending = Convert.ToInt32(session.Scalar("SELECT COUNT(*) FROM webhooks WHERE status IN ('ENABLED', 'FAILING')"), System.Globalization.CultureInfo.InvariantCulture);
-            var share = Math.Max(8, (2 * request.Max / Math.Max(1, sending)) + 1);
-            var perLane = Math.Min(maxCapacity, share);
-            var picked = new List<long>();
-            using (var reader = session.Query(
-                """
-                WITH lanes AS (
-                    SELECT w.id AS webhook_id, $3 AS cap FROM webhooks w
-                    WHERE $3 > 0 AND w.status IN ('ENABLED', 'FAILING') AND w.id NOT IN (SELECT key FROM json_each($2))
-                    UNION ALL
-                    SELECT c.key, c.value FROM json_each($2) c JOIN webhooks w ON w.id = c.key
-                    WHERE c.value > 0 AND w.status IN ('ENABLED', 'FAILING')),
-                candidates AS (
-                    SELECT d.rowid AS r, d.id, d.webhook_id, d.event_id, d.object_id, d.attempt_count, d.next_attempt_at, l.cap FROM lanes l
-                    JOIN deliveries d ON d.rowid IN (
-                        SELECT x.rowid FROM deliveries x
-                        WHERE x.webhook_id = l.webhook_id AND x.status = 0 AND x.held = 0 AND x.next_attempt_at <= $0 AND x.lease_until <= $0
-                          AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
-                              SELECT 1 FROM deliveries e
-                              WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
-                        ORDER BY x.next_attempt_at LIMIT $4)),
-                ranked AS (
-                    SELECT *, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, r) AS rn FROM candidates)
-                SELECT r, id, webhook_id, event_id, object_id, attempt_count FROM ranked
-                WHERE rn <= cap ORDER BY next_attempt_at, r LIMIT $1
-                """,
-                nowMs, request.Max, JsonSerializer.Serialize(request.Capacity), request.DefaultCapacity, perLane))
+            // The webhooks to claim for and how many each may take: listed ones at their capacity
+            // (0 leaves one out: a full lane, an open circuit), the other sending ones at the default.
+            var lanes = new List<(string WebhookId, int Capacity)>();
+            using (var reader = session.Query("SELECT id FROM webhooks WHERE status IN ('ENABLED', 'FAILING')"))
             {
                 while (reader.Read())
                 {
-                    picked.Add(reader.GetInt64(0));
-                    rows.Add((reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5)));
+                    var id = reader.GetString(0);
+                    var capacity = request.Capacity.TryGetValue(id, out var listed) ? listed : request.DefaultCapacity;
+                    if (capacity > 0)
+                    {
+                        lanes.Add((id, capacity));
+                    }
                 }
             }
 
-            foreach (var rowId in picked)
+            // Per webhook, its earliest due deliveries come from the partial (webhook_id,
+            // next_attempt_at) index of pending ones, one seek each; webhooks left out are never
+            // touched, so one webhook's backlog costs nothing to the others. A leased delivery is due
+            // again only when its lease runs out (next_attempt_at = lease_until), so the walk never
+            // passes over deliveries in flight. Each webhook offers at most twice its fair share, so
+            // a claim across many webhooks reads about 2 x Max rows; the earliest due are leased.
+            var share = Math.Max(8, (2 * request.Max / Math.Max(1, lanes.Count)) + 1);
+            foreach (var (webhookId, capacity) in lanes)
             {
-                session.Execute("UPDATE deliveries SET lease_owner = $1, lease_until = $2, next_attempt_at = $2 WHERE rowid = $0", rowId, request.Owner, leaseUntil);
+                using var reader = session.Query(
+                    """
+                    SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at FROM deliveries x
+                    WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND x.lease_until <= $1
+                      AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM deliveries e
+                          WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
+                    ORDER BY x.next_attempt_at LIMIT $2
+                    """,
+                    webhookId, nowMs, Math.Min(capacity, share));
+                while (reader.Read())
+                {
+                    rows.Add(new ClaimRow(
+                        reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1), webhookId, reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+                }
+            }
+
+            rows.Sort(static (x, y) => x.Due != y.Due ? x.Due.CompareTo(y.Due) : x.RowId.CompareTo(y.RowId));
+            if (rows.Count > request.Max)
+            {
+                rows.RemoveRange(request.Max, rows.Count - request.Max);
+            }
+
+            foreach (var row in rows)
+            {
+                session.Execute("UPDATE deliveries SET lease_owner = $1, lease_until = $2, next_attempt_at = $2 WHERE rowid = $0", row.RowId, request.Owner, leaseUntil);
             }
         }
 
@@ -301,6 +300,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
         return view with { Attempts = attempts };
     }
+
+    private readonly record struct ClaimRow(long Due, long RowId, string Id, string WebhookId, string EventId, string? ObjectId, int Attempts);
 
     private static DeliveryView ReadView(SqliteDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
         reader.GetString(0),
