@@ -1,0 +1,353 @@
+using Herald.Core.Webhooks;
+using Herald.Delivery.Dispatching;
+using Herald.Storage;
+
+namespace Herald.Delivery.Tests.Dispatching;
+
+public sealed class WebhookLanesTests
+{
+    private static readonly DateTimeOffset T0 = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void DefaultRoom_IsANewDefaultLanesRoom()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        // 16 slots and a quarter lane waiting.
+        Assert.Equal(20, lanes.DefaultRoom);
+        Assert.Equal(WebhookLane.InitialRoom(16, Options()), lanes.DefaultRoom);
+    }
+
+    [Fact]
+    public void Plan_DefaultWebhooksWithoutWork_ListsNothingAndCreatesNoLanes()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        var (capacity, reopens) = lanes.Plan(Index(Hook("a"), Hook("b")), T0);
+
+        Assert.Empty(capacity);
+        Assert.Null(reopens);
+        Assert.Empty(lanes.All);
+    }
+
+    [Fact]
+    public void Plan_IdleDefaultLane_IsLeftOutOfTheCapacityMap()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        var lane = lanes.For(Hook("a"));
+        lane.Enqueue(Delivery("d1", "a"));
+        Assert.True(lane.TryStart(T0, out _));
+        lane.Finish(true, T0);
+
+        var (capacity, _) = lanes.Plan(index, T0);
+
+        Assert.Empty(capacity);
+        Assert.Single(lanes.All);
+    }
+
+    [Fact]
+    public void Plan_PartlyBusyDefaultLane_ListsItsRoom()
+    {
+        var lanes = new WebhookLanes(Options());
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 3);
+
+        var (capacity, _) = lanes.Plan(Index(Hook("a")), T0);
+
+        Assert.Equal(17, capacity["a"]);
+    }
+
+    [Fact]
+    public void Plan_FullLane_IsListedWithZero()
+    {
+        var lanes = new WebhookLanes(Options());
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", lanes.DefaultRoom);
+
+        var (capacity, reopens) = lanes.Plan(Index(Hook("a"), Hook("b")), T0);
+
+        Assert.Equal(0, capacity["a"]);
+        Assert.False(capacity.ContainsKey("b"));
+        Assert.Null(reopens);
+    }
+
+    [Fact]
+    public void Plan_WebhookWithOwnConcurrency_ListsItsRoomBeforeItHasWork()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        var (capacity, _) = lanes.Plan(Index(Hook("a") with { MaxConcurrency = 4 }, Hook("b")), T0);
+
+        // 4 slots and one waiting (a quarter of 4).
+        Assert.Equal(5, capacity["a"]);
+        Assert.False(capacity.ContainsKey("b"));
+    }
+
+    [Fact]
+    public void Plan_RateLimitedWebhook_ListsItsPermitsBeforeItHasWork()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        var (capacity, _) = lanes.Plan(Index(Hook("a") with { RateLimit = 5 }), T0);
+
+        Assert.Equal(5, capacity["a"]);
+    }
+
+    [Fact]
+    public void Plan_FullRateLimitedLane_ReopensWithinAFewPermitRefills()
+    {
+        var lanes = new WebhookLanes(Options());
+        var webhook = Hook("a") with { RateLimit = 5 };
+        var index = Index(webhook);
+        lanes.Plan(index, T0);
+        Fill(lanes.For(webhook), "a", 5);
+
+        var (capacity, reopens) = lanes.Plan(index, T0);
+
+        Assert.Equal(0, capacity["a"]);
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(100), reopens);
+    }
+
+    [Fact]
+    public void Plan_OpenCircuit_ListsZeroAndReportsWhenItReopens()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        Open(lanes.For(Hook("a")), "a", T0);
+
+        var (capacity, reopens) = lanes.Plan(index, T0 + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, capacity["a"]);
+        Assert.Equal(T0 + TimeSpan.FromSeconds(30), reopens);
+    }
+
+    [Fact]
+    public void Plan_SeveralOpenCircuits_ReportsTheEarliestReopening()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"), Hook("b"), Hook("c"));
+        Open(lanes.For(Hook("a")), "a", T0 + TimeSpan.FromSeconds(20));
+        Open(lanes.For(Hook("b")), "b", T0 + TimeSpan.FromSeconds(5));
+        Open(lanes.For(Hook("c")), "c", T0 + TimeSpan.FromSeconds(10));
+
+        var (capacity, reopens) = lanes.Plan(index, T0 + TimeSpan.FromSeconds(21));
+
+        Assert.Equal([0, 0, 0], new[] { capacity["a"], capacity["b"], capacity["c"] });
+        Assert.Equal(T0 + TimeSpan.FromSeconds(35), reopens);
+    }
+
+    [Fact]
+    public void Plan_HalfOpenCircuit_ListsOneProbe()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        Open(lanes.For(Hook("a")), "a", T0);
+
+        var (capacity, reopens) = lanes.Plan(index, T0 + TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, capacity["a"]);
+        Assert.Null(reopens);
+    }
+
+    [Fact]
+    public void For_SameLimits_ReturnsTheSameLane()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        var first = lanes.For(Hook("a") with { MaxConcurrency = 4, RateLimit = 10 });
+        var second = lanes.For(Hook("a") with { MaxConcurrency = 4, RateLimit = 10, Url = "https://example.com/other" });
+
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void For_NoOwnConcurrency_UsesPerWebhookConcurrency()
+    {
+        var lanes = new WebhookLanes(Options());
+
+        var lane = lanes.For(Hook("a"));
+
+        Assert.Equal(16, lane.Limit);
+        Assert.Null(lane.RatePerSecond);
+    }
+
+    [Fact]
+    public void For_ChangedMaxConcurrency_FreshLaneTakesOverTheWaitingDeliveries()
+    {
+        var lanes = new WebhookLanes(Options());
+        var old = lanes.For(Hook("a"));
+        Fill(old, "a", 18);
+        StartAll(old);
+
+        var fresh = lanes.For(Hook("a") with { MaxConcurrency = 2 });
+
+        Assert.NotSame(old, fresh);
+        Assert.Equal(2, fresh.Limit);
+        Assert.Equal(["d16", "d17"], StartAll(fresh).Select(d => d.Id));
+        Assert.Equal(0, old.Waiting);
+        Assert.Equal(16, old.InFlight);
+        Assert.Same(fresh, Assert.Single(lanes.All));
+    }
+
+    [Fact]
+    public void For_ChangedRateLimit_FreshLaneTakesOver()
+    {
+        var lanes = new WebhookLanes(Options());
+        var old = lanes.For(Hook("a"));
+        Fill(old, "a", 3);
+
+        var fresh = lanes.For(Hook("a") with { RateLimit = 50 });
+
+        Assert.NotSame(old, fresh);
+        Assert.Equal(50, fresh.RatePerSecond);
+        Assert.Equal(3, fresh.Waiting);
+        Assert.Equal(0, old.Waiting);
+    }
+
+    [Fact]
+    public void Plan_ChangedMaxConcurrency_FreshLaneTakesOverTheWaitingDeliveriesInOrder()
+    {
+        var lanes = new WebhookLanes(Options());
+        var before = Index(Hook("a"));
+        lanes.Plan(before, T0);
+        var old = lanes.For(Hook("a"));
+        Fill(old, "a", 5);
+        Assert.True(old.TryStart(T0, out _));
+
+        var (capacity, _) = lanes.Plan(Index(Hook("a") with { MaxConcurrency = 2 }), T0);
+
+        var fresh = Assert.Single(lanes.All);
+        Assert.NotSame(old, fresh);
+        Assert.Equal(2, fresh.Limit);
+        Assert.Equal(4, fresh.Waiting);
+        Assert.Equal(0, fresh.InFlight);
+        Assert.Equal(0, old.Waiting);
+        Assert.Equal(1, old.InFlight);
+        Assert.Equal(["d1", "d2"], StartAll(fresh).Select(d => d.Id));
+
+        // 2 slots + a waiting target of 1, with 4 held: full.
+        Assert.Equal(0, capacity["a"]);
+    }
+
+    [Fact]
+    public void Plan_UnchangedDefinitions_KeepsTheLane()
+    {
+        var lanes = new WebhookLanes(Options());
+        lanes.Plan(Index(Hook("a") with { MaxConcurrency = 4 }), T0);
+        var lane = Assert.Single(lanes.All);
+
+        lanes.Plan(Index(Hook("a") with { MaxConcurrency = 4, Name = "renamed" }), T0);
+
+        Assert.Same(lane, Assert.Single(lanes.All));
+    }
+
+    [Fact]
+    public void Plan_DeletedWebhookIdleLane_IsDropped()
+    {
+        var lanes = new WebhookLanes(Options());
+        lanes.Plan(Index(Hook("a") with { MaxConcurrency = 4 }, Hook("b") with { MaxConcurrency = 4 }), T0);
+        Assert.Equal(2, lanes.All.Count());
+
+        var (capacity, _) = lanes.Plan(Index(Hook("b") with { MaxConcurrency = 4 }), T0);
+
+        Assert.Equal(["b"], capacity.Keys);
+        Assert.Single(lanes.All);
+    }
+
+    [Fact]
+    public void Plan_DeletedWebhookLaneWithWorkInFlight_IsKept()
+    {
+        var lanes = new WebhookLanes(Options());
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 1);
+        Assert.True(lane.TryStart(T0, out _));
+
+        lanes.Plan(Index(Hook("b")), T0);
+
+        Assert.Same(lane, Assert.Single(lanes.All));
+    }
+
+    [Fact]
+    public void Plan_DeletedWebhookLaneWithWaitingWork_IsKept()
+    {
+        var lanes = new WebhookLanes(Options());
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 1);
+
+        lanes.Plan(Index(Hook("b")), T0);
+
+        Assert.Same(lane, Assert.Single(lanes.All));
+    }
+
+    [Fact]
+    public void Plan_DeletedWebhookLaneFinishedItsWork_IsDroppedWhenDefinitionsChangeAgain()
+    {
+        var lanes = new WebhookLanes(Options());
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 1);
+        Assert.True(lane.TryStart(T0, out _));
+        lanes.Plan(Index(Hook("b")), T0);
+        lane.Finish(true, T0);
+
+        lanes.Plan(Index(Hook("b"), Hook("c")), T0);
+
+        Assert.Empty(lanes.All);
+    }
+
+    private static DispatcherOptions Options() => new()
+    {
+        PerWebhookConcurrency = 16,
+        CircuitFailureThreshold = 3,
+        CircuitOpenFor = TimeSpan.FromSeconds(30),
+        CircuitMaxOpenFor = TimeSpan.FromSeconds(100),
+        LaneWaitTarget = TimeSpan.FromMilliseconds(250),
+        MaxWaitingLanes = 8,
+    };
+
+    private static Webhook Hook(string id) => new()
+    {
+        Id = id,
+        Url = "https://example.com/hook",
+        EventType = "assets",
+    };
+
+    private static WebhookIndex Index(params Webhook[] webhooks) =>
+        new(webhooks.Select(w => new IndexedWebhook(w, null)));
+
+    private static ClaimedDelivery Delivery(string id, string webhookId) =>
+        new(id, webhookId, "evt-" + id, null, 0, "assets.update", ReadOnlyMemory<byte>.Empty, T0 + TimeSpan.FromMinutes(5));
+
+    private static void Fill(WebhookLane lane, string webhookId, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            lane.Enqueue(Delivery("d" + i, webhookId));
+        }
+    }
+
+    private static List<ClaimedDelivery> StartAll(WebhookLane lane)
+    {
+        var started = new List<ClaimedDelivery>();
+        while (lane.TryStart(T0, out var delivery))
+        {
+            started.Add(delivery);
+        }
+
+        return started;
+    }
+
+    /// <summary>Opens <paramref name="lane"/>'s circuit at <paramref name="at"/> (threshold 3 failures).</summary>
+    private static void Open(WebhookLane lane, string webhookId, DateTimeOffset at)
+    {
+        Fill(lane, webhookId, 3);
+        while (lane.TryStart(at, out _))
+        {
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            lane.Finish(false, at);
+        }
+    }
+}
