@@ -35,6 +35,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private readonly WebhookLanes _lanes;
     private long _slotIds;
     private int _running;
+    private int _starved;
     private volatile bool _stopping;
 
     public DeliveryDispatcher(
@@ -70,8 +71,11 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// </summary>
     private TimeSpan Lease => TimeSpan.FromSeconds(2 * WebhookLimits.MaxTimeoutSeconds) + _options.LeaseSlack;
 
-    /// <summary>What must be left of a lease beyond the attempt's timeout for the attempt to start.</summary>
-    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// What must be left of a lease beyond the attempt's timeout for the attempt to start: room for
+    /// its record to be written before the lease runs out.
+    /// </summary>
+    private TimeSpan LeaseMargin => _options.LeaseSlack;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -129,19 +133,21 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             waiting += lane.Waiting;
         }
 
-        // Claimed work is bounded too: at most MaxConcurrency waiting beyond what runs.
+        // Claimed work is bounded too: at most MaxConcurrency waiting beyond what runs. When that
+        // budget is spent, webhooks holding nothing may still claim (a lane-full each), so one busy
+        // webhook's queue never keeps the others from being claimed at all.
+        var index = _registry.Current;
+        var (capacity, reopens) = _lanes.Plan(index, now);
         var want = Math.Min(_options.ClaimBatch, (2 * _options.MaxConcurrency) - InFlight - waiting);
         if (want <= 0)
         {
-            await _signal.WaitAsync(_options.MaxIdle, _time, stoppingToken);
-            return;
+            _lanes.LeaveOutBusy(capacity);
+            want = _options.ClaimBatch;
         }
 
-        var index = _registry.Current;
-        var (capacity, reopens) = _lanes.Plan(index, now);
         var request = new ClaimRequest(_options.NodeId, now, Lease, want, capacity, _lanes.DefaultRoom);
         var claimed = await _store.ClaimDueAsync(request, stoppingToken);
-        var refused = new List<string>();
+        var refused = new List<ClaimedDelivery>();
         var fed = new HashSet<WebhookLane>();
         foreach (var delivery in claimed)
         {
@@ -149,7 +155,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             if (webhook is null || !webhook.Status.Sends())
             {
                 // Deleted or paused since the plan: give the lease back.
-                refused.Add(delivery.Id);
+                refused.Add(delivery);
                 continue;
             }
 
@@ -160,6 +166,13 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         foreach (var lane in fed)
         {
+            if (lane.ReopensAt(now) is not null)
+            {
+                // Its circuit opened while the claim was on its way: give these back.
+                refused.AddRange(lane.Drain());
+                continue;
+            }
+
             Start(lane, now);
         }
 
@@ -191,12 +204,12 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>Starts what lanes hold and may start now (after a slot or the global limit freed up).</summary>
     private void StartWaiting(DateTimeOffset now)
     {
-        foreach (var lane in _lanes.All)
+        // Lanes with nothing in flight go first, so a lane the global limit kept waiting gets a slot.
+        Volatile.Write(ref _starved, 0);
+        var waiting = _lanes.All.Where(l => l.Waiting > 0).OrderBy(l => l.InFlight > 0).ToList();
+        foreach (var lane in waiting)
         {
-            if (lane.Waiting > 0)
-            {
-                Start(lane, now);
-            }
+            Start(lane, now);
         }
     }
 
@@ -207,7 +220,10 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         {
             if (Interlocked.Increment(ref _running) > _options.MaxConcurrency)
             {
+                // Every slot is taken: a slot that finishes hands its place back instead of staying
+                // on its own lane, and the next round starts this one.
                 Interlocked.Decrement(ref _running);
+                Volatile.Write(ref _starved, 1);
                 return;
             }
 
@@ -239,7 +255,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                 if (drained.Count > 0)
                 {
                     // The circuit opened: what waited on this lane goes back to the store.
-                    await ReleaseQuietlyAsync(drained.Select(d => d.Id).ToList());
+                    await ReleaseQuietlyAsync(drained);
                 }
 
                 if (lane.WantsWork(now))
@@ -247,7 +263,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                     _signal.Notify();
                 }
 
-                if (_stopping || !lane.TryStart(now, out delivery))
+                // Another lane waits for a slot under the global limit: hand this one back.
+                if (_stopping || Volatile.Read(ref _starved) != 0 || !lane.TryStart(now, out delivery))
                 {
                     break;
                 }
@@ -268,7 +285,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         if (webhook is null || !webhook.Status.Sends())
         {
             // Deleted or paused while it waited on its lane.
-            await ReleaseQuietlyAsync([delivery.Id]);
+            await ReleaseQuietlyAsync([delivery]);
             return null;
         }
 
@@ -276,7 +293,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         {
             // It waited so long that its lease could run out mid-attempt and another claim send it
             // too: give it back, to be claimed afresh.
-            await ReleaseQuietlyAsync([delivery.Id]);
+            await ReleaseQuietlyAsync([delivery]);
             return null;
         }
 
@@ -293,7 +310,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            await ReleaseQuietlyAsync([delivery.Id]);
+            await ReleaseQuietlyAsync([delivery]);
             return null;
         }
         catch (Exception ex)
@@ -306,10 +323,10 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
     private async Task ReleaseWaitingAsync()
     {
-        var waiting = new List<string>();
+        var waiting = new List<ClaimedDelivery>();
         foreach (var lane in _lanes.All)
         {
-            waiting.AddRange(lane.Drain().Select(d => d.Id));
+            waiting.AddRange(lane.Drain());
         }
 
         if (waiting.Count > 0)
@@ -318,16 +335,16 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         }
     }
 
-    private async Task ReleaseQuietlyAsync(IReadOnlyList<string> deliveryIds)
+    private async Task ReleaseQuietlyAsync(IReadOnlyList<ClaimedDelivery> deliveries)
     {
         try
         {
-            await _store.ReleaseAsync(_options.NodeId, deliveryIds, _time.GetUtcNow(), CancellationToken.None);
+            await _store.ReleaseAsync(_options.NodeId, deliveries, _time.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception ex)
         {
             // The leases run out by themselves; the deliveries are only late.
-            Log.ReleaseFailed(_logger, deliveryIds.Count, ex);
+            Log.ReleaseFailed(_logger, deliveries.Count, ex);
         }
     }
 

@@ -21,7 +21,7 @@ namespace Herald.Delivery.Dispatching;
 internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOptions options) : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly TokenBucketRateLimiter? _rate = ratePerSecond is { } rate ? CreateLimiter(rate) : null;
+    private TokenBucketRateLimiter? _rate = ratePerSecond is { } rate ? CreateLimiter(rate) : null;
     private readonly Queue<ClaimedDelivery> _ready = new();
     private int _inFlight;
     private int _consecutiveFailures;
@@ -33,7 +33,7 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     /// <summary>Until attempts are measured, a lane assumes a slow endpoint and keeps few waiting.</summary>
     private const double InitialAverageMs = 1000;
 
-    public int Limit { get; } = limit;
+    public int Limit { get; private set; } = limit;
 
     /// <summary>How many claimed deliveries this lane keeps waiting, for its endpoint's speed.</summary>
     public int WaitingTarget
@@ -60,9 +60,36 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         return (int)Math.Clamp(wanted, low, high);
     }
 
-    public double? RatePerSecond { get; } = ratePerSecond;
+    public double? RatePerSecond { get; private set; } = ratePerSecond;
 
-    public bool IsRateLimited => _rate is not null;
+    public bool IsRateLimited
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rate is not null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies changed limits in place: what is in flight and waiting, and the circuit's state, carry
+    /// over, so an edit neither lets a second lane-full in nor forgets a failing endpoint.
+    /// </summary>
+    public void Reconfigure(int limit, double? ratePerSecond)
+    {
+        lock (_gate)
+        {
+            Limit = limit;
+            if (RatePerSecond != ratePerSecond)
+            {
+                _rate?.Dispose();
+                _rate = ratePerSecond is { } rate ? CreateLimiter(rate) : null;
+                RatePerSecond = ratePerSecond;
+            }
+        }
+    }
 
     public int InFlight
     {
@@ -207,11 +234,12 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
                 return [];
             }
 
-            _openUntil = now + _openFor;
             if (wasProbe)
             {
                 _openFor = TimeSpan.FromTicks(Math.Min(_openFor.Ticks * 2, options.CircuitMaxOpenFor.Ticks));
             }
+
+            _openUntil = now + _openFor;
 
             return DrainLocked();
         }
@@ -226,7 +254,13 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         }
     }
 
-    public void Dispose() => _rate?.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _rate?.Dispose();
+        }
+    }
 
     private List<ClaimedDelivery> DrainLocked()
     {

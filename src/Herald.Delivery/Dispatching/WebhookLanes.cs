@@ -15,24 +15,14 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 
     public IEnumerable<WebhookLane> All => _lanes.Values;
 
-    /// <summary>
-    /// The webhook's lane. When its limits changed, a fresh lane takes over, with the old one's
-    /// waiting deliveries; the old one's in-flight work finishes on it.
-    /// </summary>
+    /// <summary>The webhook's lane, with the webhook's current limits.</summary>
     public WebhookLane For(Webhook webhook)
     {
         var limit = webhook.MaxConcurrency ?? options.PerWebhookConcurrency;
         var lane = _lanes.GetOrAdd(webhook.Id, _ => new WebhookLane(limit, webhook.RateLimit, options));
         if (lane.Limit != limit || lane.RatePerSecond != webhook.RateLimit)
         {
-            var fresh = new WebhookLane(limit, webhook.RateLimit, options);
-            _lanes[webhook.Id] = fresh;
-            foreach (var waiting in lane.Drain())
-            {
-                fresh.Enqueue(waiting);
-            }
-
-            lane = fresh;
+            lane.Reconfigure(limit, webhook.RateLimit);
         }
 
         return lane;
@@ -88,5 +78,17 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         }
 
         return (capacity, reopens);
+    }
+
+    /// <summary>Leaves every lane that holds work (in flight or waiting) out of <paramref name="capacity"/>.</summary>
+    public void LeaveOutBusy(Dictionary<string, int> capacity)
+    {
+        foreach (var (id, lane) in _lanes)
+        {
+            if (lane.InFlight + lane.Waiting > 0)
+            {
+                capacity[id] = 0;
+            }
+        }
     }
 }

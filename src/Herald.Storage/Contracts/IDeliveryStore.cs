@@ -98,8 +98,12 @@ public interface IDeliveryStore
     /// </summary>
     Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
 
-    /// <summary>Gives leased deliveries back (on shutdown, or unsent) so they are due at <paramref name="now"/>.</summary>
-    Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Gives leased deliveries back unsent (on shutdown, an opened circuit, a paused webhook) so they
+    /// are due at <paramref name="now"/>. Only the lease each was claimed with is given back: a
+    /// delivery claimed again since then (its lease ran out) keeps its newer lease.
+    /// </summary>
+    Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken);
 

@@ -44,7 +44,9 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             // touched, so one webhook's backlog costs nothing to the others. A leased delivery is due
             // again only when its lease runs out (next_attempt_at = lease_until), so the walk never
             // passes over deliveries in flight. Each webhook offers at most twice its fair share, so
-            // a claim across many webhooks reads about 2 x Max rows; the earliest due are leased.
+            // a claim across many webhooks reads about 2 x Max rows; the earliest due are leased. An
+            // ordered delivery waits while an earlier one of its object is pending, or while any
+            // other one of its object is in flight (a later one, when an earlier one was retried).
             var share = Math.Max(8, (2 * request.Max / Math.Max(1, lanes.Count)) + 1);
             foreach (var (webhookId, capacity) in lanes)
             {
@@ -54,7 +56,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                     WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND x.lease_until <= $1
                       AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
                           SELECT 1 FROM deliveries e
-                          WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
+                          WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid <> x.rowid
+                            AND (e.rowid < x.rowid OR e.lease_until > $1)))
                     ORDER BY x.next_attempt_at LIMIT $2
                     """,
                     webhookId, nowMs, Math.Min(capacity, share));
@@ -142,16 +145,16 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             cancellationToken,
             durable: false);
 
-    public Task ReleaseAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(
             session =>
             {
                 var nowMs = UnixTime.ToMs(now);
-                foreach (var id in deliveryIds)
+                foreach (var delivery in deliveries)
                 {
                     session.Execute(
-                        "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $2 WHERE id = $0 AND lease_owner = $1 AND status = 0",
-                        id, owner, nowMs);
+                        "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $3 WHERE id = $0 AND lease_owner = $1 AND lease_until = $2 AND status = 0",
+                        delivery.Id, owner, UnixTime.ToMs(delivery.LeaseUntil), nowMs);
                 }
 
                 return true;

@@ -465,6 +465,21 @@ public sealed class WebhookLaneTests
     }
 
     [Fact]
+    public void Finish_FailedProbes_EachDoublesTheOpenTimeUpToTheMaximum()
+    {
+        using var lane = OpenLane(T0);
+        var now = T0 + TimeSpan.FromSeconds(30);
+
+        var first = FailProbe(lane, now);
+        var second = FailProbe(lane, first);
+        var third = FailProbe(lane, second);
+
+        Assert.Equal(now + TimeSpan.FromSeconds(60), first);
+        Assert.Equal(first + TimeSpan.FromSeconds(100), second);
+        Assert.Equal(second + TimeSpan.FromSeconds(100), third);
+    }
+
+    [Fact]
     public void Finish_RequestProblemFromProbe_LeavesTheCircuitHalfOpen()
     {
         using var lane = OpenLane(T0);

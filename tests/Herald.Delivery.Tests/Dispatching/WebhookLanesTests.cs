@@ -173,61 +173,72 @@ public sealed class WebhookLanesTests
     }
 
     [Fact]
-    public void For_ChangedMaxConcurrency_FreshLaneTakesOverTheWaitingDeliveries()
+    public void For_LoweredMaxConcurrency_SameLaneKeepsItsWorkAndStartsNoMoreUntilBelowTheNewLimit()
     {
         var lanes = new WebhookLanes(Options());
-        var old = lanes.For(Hook("a"));
-        Fill(old, "a", 18);
-        StartAll(old);
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 18);
+        StartAll(lane);
 
-        var fresh = lanes.For(Hook("a") with { MaxConcurrency = 2 });
+        var again = lanes.For(Hook("a") with { MaxConcurrency = 2 });
 
-        Assert.NotSame(old, fresh);
-        Assert.Equal(2, fresh.Limit);
-        Assert.Equal(["d16", "d17"], StartAll(fresh).Select(d => d.Id));
-        Assert.Equal(0, old.Waiting);
-        Assert.Equal(16, old.InFlight);
-        Assert.Same(fresh, Assert.Single(lanes.All));
+        Assert.Same(lane, again);
+        Assert.Equal(2, lane.Limit);
+        Assert.Equal(16, lane.InFlight);
+        Assert.Equal(2, lane.Waiting);
+        Assert.Empty(StartAll(lane));
+        Assert.Same(lane, Assert.Single(lanes.All));
     }
 
     [Fact]
-    public void For_ChangedRateLimit_FreshLaneTakesOver()
+    public void For_ChangedRateLimit_SameLaneIsRateLimitedAndKeepsItsWaitingDeliveries()
     {
         var lanes = new WebhookLanes(Options());
-        var old = lanes.For(Hook("a"));
-        Fill(old, "a", 3);
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 3);
 
-        var fresh = lanes.For(Hook("a") with { RateLimit = 50 });
+        var again = lanes.For(Hook("a") with { RateLimit = 50 });
 
-        Assert.NotSame(old, fresh);
-        Assert.Equal(50, fresh.RatePerSecond);
-        Assert.Equal(3, fresh.Waiting);
-        Assert.Equal(0, old.Waiting);
+        Assert.Same(lane, again);
+        Assert.Equal(50, lane.RatePerSecond);
+        Assert.True(lane.IsRateLimited);
+        Assert.Equal(3, lane.Waiting);
     }
 
     [Fact]
-    public void Plan_ChangedMaxConcurrency_FreshLaneTakesOverTheWaitingDeliveriesInOrder()
+    public void Plan_ChangedMaxConcurrency_LaneTakesTheNewLimitWithItsWorkInFlight()
     {
         var lanes = new WebhookLanes(Options());
-        var before = Index(Hook("a"));
-        lanes.Plan(before, T0);
-        var old = lanes.For(Hook("a"));
-        Fill(old, "a", 5);
-        Assert.True(old.TryStart(T0, out _));
+        lanes.Plan(Index(Hook("a")), T0);
+        var lane = lanes.For(Hook("a"));
+        Fill(lane, "a", 5);
+        Assert.True(lane.TryStart(T0, out _));
 
         var (capacity, _) = lanes.Plan(Index(Hook("a") with { MaxConcurrency = 2 }), T0);
 
-        var fresh = Assert.Single(lanes.All);
-        Assert.NotSame(old, fresh);
-        Assert.Equal(2, fresh.Limit);
-        Assert.Equal(4, fresh.Waiting);
-        Assert.Equal(0, fresh.InFlight);
-        Assert.Equal(0, old.Waiting);
-        Assert.Equal(1, old.InFlight);
-        Assert.Equal(["d1", "d2"], StartAll(fresh).Select(d => d.Id));
+        Assert.Same(lane, Assert.Single(lanes.All));
+        Assert.Equal(2, lane.Limit);
+        Assert.Equal(4, lane.Waiting);
+        Assert.Equal(1, lane.InFlight);
+        Assert.Equal(["d1"], StartAll(lane).Select(d => d.Id));
 
-        // 2 slots + a waiting target of 1, with 4 held: full.
+        // 2 slots + a waiting target of 1, with 5 held: full.
         Assert.Equal(0, capacity["a"]);
+    }
+
+    [Fact]
+    public void LeaveOutBusy_LanesHoldingWork_GetZeroAndIdleOnesStayAsPlanned()
+    {
+        var lanes = new WebhookLanes(Options());
+        var busy = lanes.For(Hook("busy"));
+        Fill(busy, "busy", 2);
+        lanes.For(Hook("idle"));
+        var (capacity, _) = lanes.Plan(Index(Hook("busy"), Hook("idle")), T0);
+
+        lanes.LeaveOutBusy(capacity);
+
+        Assert.Equal(0, capacity["busy"]);
+        Assert.False(capacity.ContainsKey("idle"));
     }
 
     [Fact]

@@ -45,6 +45,30 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task GlobalLimitFull_AnotherWebhooksDeliveryStillGetsASlot()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.RespondAsync = async r =>
+        {
+            await Task.Delay(r.Path == "/busy" ? 20 : 0);
+            return 200;
+        };
+        var settings = new Dictionary<string, string?> { ["Herald:Dispatcher:MaxConcurrency"] = "2" };
+        await using var herald = await HeraldHost.StartAsync(settings: settings);
+        await herald.Client.CreateWebhookAsync(new { event_type = "assets", url = receiver.Url("/busy") });
+        await herald.Client.PublishAsync("[" + string.Join(",", Enumerable.Range(0, 200).Select(i => Proxy($"obj-{i}", i))) + "]");
+        await receiver.WaitForAsync(4);
+        await herald.Client.CreateWebhookAsync(new { event_type = "media", url = receiver.Url("/quiet") });
+
+        await herald.Client.PublishAsync("{\"event_type\":\"media\",\"operation\":\"create\",\"object_id\":\"m1\",\"data\":{}}");
+
+        // Both global slots belong to the busy webhook (200 x 20 ms at 2 at a time: 2 s of work);
+        // a slot hands itself back when it finishes, so the quiet one is sent long before that.
+        await Eventually.TrueAsync(() => Task.FromResult(receiver.Requests.Any(r => r.Path == "/quiet")), TimeSpan.FromSeconds(10));
+        Assert.True(receiver.Requests.Count(r => r.Path == "/busy") < 150, "the quiet webhook waited for the busy one's backlog");
+    }
+
+    [Fact]
     public async Task OrderingObject_FirstAttemptOfEveryObjectFails_EachObjectStillInPublishOrder()
     {
         await using var receiver = await TestReceiver.StartAsync();

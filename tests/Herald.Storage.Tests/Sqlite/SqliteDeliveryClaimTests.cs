@@ -250,9 +250,9 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     public async Task ReleaseAsync_Released_DueAtTheReleaseTime()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
-        Assert.Single(await Claim(T0));
+        var claimed = await Claim(T0);
 
-        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], T0.AddSeconds(3), CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node-a", claimed, T0.AddSeconds(3), CancellationToken.None);
 
         var view = await _db.Deliveries.GetAsync("e1-w1", null, CancellationToken.None);
         Assert.Equal(T0.AddSeconds(3), view!.NextAttemptAt);
@@ -264,9 +264,9 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     public async Task ReleaseAsync_OwnLease_MakesDeliveryDueAtOnce()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
-        Assert.Single(await Claim(T0, owner: "node-a"));
+        var claimed = await Claim(T0, owner: "node-a");
 
-        await _db.Deliveries.ReleaseAsync("node-a", ["e1-w1"], T0, CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node-a", claimed, T0, CancellationToken.None);
 
         Assert.Single(await Claim(T0, owner: "node-b"));
     }
@@ -275,11 +275,41 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     public async Task ReleaseAsync_SomeoneElsesLease_LeavesItLeased()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
-        Assert.Single(await Claim(T0, owner: "node-a"));
+        var claimed = await Claim(T0, owner: "node-a");
 
-        await _db.Deliveries.ReleaseAsync("node-b", ["e1-w1"], T0, CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node-b", claimed, T0, CancellationToken.None);
 
         Assert.Empty(await Claim(T0, owner: "node-c"));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_ClaimedAgainSinceItsLeaseRanOut_KeepsTheNewerLease()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        var stale = await Claim(T0, owner: "node-a");
+        Assert.Single(await Claim(T0 + Lease, owner: "node-a"));
+
+        await _db.Deliveries.ReleaseAsync("node-a", stale, T0 + Lease, CancellationToken.None);
+
+        Assert.Empty(await Claim(T0 + Lease, owner: "node-b"));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_OrderedLaterOneInFlightThenEarlierRetried_EarlierWaitsForIt()
+    {
+        await _db.Webhooks.UpdateAsync("w1", w => w with { Ordering = WebhookOrdering.Object }, CancellationToken.None);
+        await _db.Events.IngestAsync(
+            new IngestBatch([NewEvent("e1", objectId: "o1"), NewEvent("e2", objectId: "o1")], [Ordered("e1-w1", "e1"), Ordered("e2-w1", "e2")], null, null, T0),
+            CancellationToken.None);
+        Assert.Equal(["e1-w1"], (await Claim(T0)).Select(c => c.Id));
+        await _db.Deliveries.CompleteAsync([new AttemptRecord("e1-w1", "w1", 1, T0, 500, 1, "HTTP 500", null, false, null)], T0, TimeSpan.FromHours(5), CancellationToken.None);
+        Assert.Equal(["e2-w1"], (await Claim(T0)).Select(c => c.Id));
+
+        await _db.Deliveries.RetryAsync("e1-w1", null, T0, CancellationToken.None);
+
+        Assert.Empty(await Claim(T0));
+        await _db.Deliveries.CompleteAsync([new AttemptRecord("e2-w1", "w1", 1, T0, 200, 1, null, null, true, null)], T0, TimeSpan.FromHours(5), CancellationToken.None);
+        Assert.Equal(["e1-w1"], (await Claim(T0)).Select(c => c.Id));
     }
 
     [Fact]
@@ -319,6 +349,8 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
 
         Assert.Null(await _db.NextDueAfterAsync(DateTimeOffset.MinValue));
     }
+
+    private static NewDelivery Ordered(string id, string eventId) => NewDelivery(id, "w1", eventId, T0, "o1") with { Ordered = true };
 
     private Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity) =>
         _db.Deliveries.ClaimDueAsync(new ClaimRequest("node-a", now, Lease, 100, capacity, defaultCapacity), CancellationToken.None);

@@ -95,7 +95,7 @@ public sealed class SqliteDeliveryListTests : IAsyncLifetime
         await _db.PublishAsync("e1", T0, objectId: "o1", domainId: "dom-a", webhookIds: ["w1", "w2"]);
         await _db.PublishAsync("e2", T0, objectId: "o2", domainId: "dom-a", webhookIds: "w1");
         await _db.PublishAsync("e3", T0, objectId: "o1", domainId: "dom-b", webhookIds: "w1");
-        await _db.Deliveries.ClaimDueAsync("node", T0, TimeSpan.FromMinutes(1), 100, CancellationToken.None);
+        var claimed = await _db.Deliveries.ClaimDueAsync("node", T0, TimeSpan.FromMinutes(1), 100, CancellationToken.None);
         await _db.Deliveries.CompleteAsync(
             [
                 new AttemptRecord("e1-w1", "w1", 1, T0, 200, 10, null, null, true, null),
@@ -104,7 +104,7 @@ public sealed class SqliteDeliveryListTests : IAsyncLifetime
             T0,
             TimeSpan.FromHours(5),
             CancellationToken.None);
-        await _db.Deliveries.ReleaseAsync("node", ["e1-w2", "e3-w1"], T0, CancellationToken.None);
+        await _db.Deliveries.ReleaseAsync("node", claimed.Where(c => c.Id is "e1-w2" or "e3-w1").ToList(), T0, CancellationToken.None);
     }
 
     private async Task<List<string>> Ids(string? domainId = null, string? webhookId = null, DeliveryStatus? status = null, string? objectId = null)
