@@ -47,7 +47,7 @@ internal sealed record LoadTestOptions
     /// <summary>Isolation: baseline/with-hanging pairs, ordered a b, b a, a b, … so drift between phases cancels.</summary>
     public int Rounds { get; init; } = 2;
 
-    public int WarmupEvents { get; init; } = 5_000;
+    public int WarmupEvents { get; init; } = 20_000;
 
     public string? ServerDll { get; init; }
 
@@ -75,7 +75,7 @@ internal sealed record LoadTestOptions
           --duration S           with --rate and no --events: N = R × S         (steady 10)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
-          --warmup N             warm-up events before measuring                (5000)
+          --warmup N             warm-up events before measuring                (20000)
           --timeout S            give up waiting after S seconds (exit code 2)  (300)
           --hang-timeout S       isolation: hanging webhook's timeout_seconds   (5; its path holds requests S + 5 s)
           --rounds K             isolation: baseline/with-hanging phase pairs   (2, ordered a b, b a, …)
@@ -92,7 +92,7 @@ internal sealed record LoadTestOptions
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
         Scenario.Isolation => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 4 : 10, Events = quick ? 500 : 3_000, Batch = 100, Publishers = 8, Rounds = quick ? 1 : 2 },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 5_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 20_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)
