@@ -1,12 +1,11 @@
 using Herald.Delivery.Dispatching;
 using Herald.Storage;
+using static Herald.Delivery.Tests.Dispatching.LaneFixtures;
 
 namespace Herald.Delivery.Tests.Dispatching;
 
 public sealed class WebhookLaneTests
 {
-    private static readonly DateTimeOffset T0 = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
-
     // Limit 16 at the assumed 1 s per attempt: 16 x 250 ms / 1000 ms = 4, a quarter lane.
     private const int InitialTarget = 4;
 
@@ -221,9 +220,9 @@ public sealed class WebhookLaneTests
     public void TryStart_WaitingDeliveries_StartsThemInFifoOrder()
     {
         using var lane = new WebhookLane(16, null, Options());
-        lane.Enqueue(Delivery("d1"));
-        lane.Enqueue(Delivery("d2"));
-        lane.Enqueue(Delivery("d3"));
+        lane.Enqueue(Claimed("d1"));
+        lane.Enqueue(Claimed("d2"));
+        lane.Enqueue(Claimed("d3"));
 
         Assert.Equal(["d1", "d2", "d3"], StartAll(lane).Select(d => d.Id));
         Assert.Equal(3, lane.InFlight);
@@ -377,7 +376,7 @@ public sealed class WebhookLaneTests
         Assert.Equal(0, lane.Room(reopened));
 
         // Whatever else reaches the lane waits for the probe's verdict.
-        lane.Enqueue(Delivery("late"));
+        lane.Enqueue(Claimed("late"));
         Assert.False(lane.TryStart(reopened, out _));
         Assert.Equal(1, lane.InFlight);
     }
@@ -602,24 +601,11 @@ public sealed class WebhookLaneTests
         Assert.Equal(1, lane.Room(T0 + TimeSpan.FromSeconds(30)));
     }
 
-    private static DispatcherOptions Options() => new()
-    {
-        PerWebhookConcurrency = 16,
-        CircuitFailureThreshold = 3,
-        CircuitOpenFor = TimeSpan.FromSeconds(30),
-        CircuitMaxOpenFor = TimeSpan.FromSeconds(100),
-        LaneWaitTarget = TimeSpan.FromMilliseconds(250),
-        MaxWaitingLanes = 8,
-    };
-
-    private static ClaimedDelivery Delivery(string id) =>
-        new(id, "wh-1", "evt-" + id, null, 0, "assets.update", ReadOnlyMemory<byte>.Empty, T0 + TimeSpan.FromMinutes(5));
-
     private static void Fill(WebhookLane lane, int count, int from = 0)
     {
         for (var i = from; i < from + count; i++)
         {
-            lane.Enqueue(Delivery("d" + i));
+            lane.Enqueue(Claimed("d" + i));
         }
     }
 
@@ -669,7 +655,7 @@ public sealed class WebhookLaneTests
     private static DateTimeOffset FailProbe(WebhookLane lane, DateTimeOffset now)
     {
         Assert.Equal(1, lane.Room(now));
-        lane.Enqueue(Delivery("probe"));
+        lane.Enqueue(Claimed("probe"));
         Assert.True(lane.TryStart(now, out _));
         lane.Finish(false, now);
         return lane.ReopensAt(now)!.Value;

@@ -1,13 +1,12 @@
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
 using Herald.Storage;
+using static Herald.Delivery.Tests.Dispatching.LaneFixtures;
 
 namespace Herald.Delivery.Tests.Dispatching;
 
 public sealed class WebhookLanesTests
 {
-    private static readonly DateTimeOffset T0 = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public void DefaultRoom_IsANewDefaultLanesRoom()
     {
@@ -36,7 +35,7 @@ public sealed class WebhookLanesTests
         var lanes = new WebhookLanes(Options());
         var index = Index(Hook("a"));
         var lane = lanes.For(Hook("a"));
-        lane.Enqueue(Delivery("d1", "a"));
+        lane.Enqueue(Claimed("d1", "a"));
         Assert.True(lane.TryStart(T0, out _));
         lane.Finish(true, T0);
 
@@ -306,16 +305,6 @@ public sealed class WebhookLanesTests
         Assert.Empty(lanes.All);
     }
 
-    private static DispatcherOptions Options() => new()
-    {
-        PerWebhookConcurrency = 16,
-        CircuitFailureThreshold = 3,
-        CircuitOpenFor = TimeSpan.FromSeconds(30),
-        CircuitMaxOpenFor = TimeSpan.FromSeconds(100),
-        LaneWaitTarget = TimeSpan.FromMilliseconds(250),
-        MaxWaitingLanes = 8,
-    };
-
     private static Webhook Hook(string id) => new()
     {
         Id = id,
@@ -326,14 +315,11 @@ public sealed class WebhookLanesTests
     private static WebhookIndex Index(params Webhook[] webhooks) =>
         new(webhooks.Select(w => new IndexedWebhook(w, null)));
 
-    private static ClaimedDelivery Delivery(string id, string webhookId) =>
-        new(id, webhookId, "evt-" + id, null, 0, "assets.update", ReadOnlyMemory<byte>.Empty, T0 + TimeSpan.FromMinutes(5));
-
     private static void Fill(WebhookLane lane, string webhookId, int count)
     {
         for (var i = 0; i < count; i++)
         {
-            lane.Enqueue(Delivery("d" + i, webhookId));
+            lane.Enqueue(Claimed("d" + i, webhookId));
         }
     }
 
