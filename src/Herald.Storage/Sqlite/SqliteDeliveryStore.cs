@@ -26,7 +26,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             // The webhooks to claim for and how many each may take: listed ones at their capacity
             // (0 leaves one out: a full lane, an open circuit), the other sending ones at the default.
             var lanes = new List<(string WebhookId, int Capacity)>();
-            using (var reader = session.Query("SELECT id FROM webhooks WHERE status IN ('ENABLED', 'FAILING')"))
+            using (var reader = session.Rows("SELECT id FROM webhooks WHERE status IN ('ENABLED', 'FAILING')"))
             {
                 while (reader.Read())
                 {
@@ -50,7 +50,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             var share = Math.Max(8, (2 * request.Max / Math.Max(1, lanes.Count)) + 1);
             foreach (var (webhookId, capacity) in lanes)
             {
-                using var reader = session.Query(
+                using var reader = session.Rows(
                     """
                     SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at FROM deliveries x
                     WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND x.lease_until <= $1
@@ -65,7 +65,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 {
                     rows.Add(new ClaimRow(
                         reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1), webhookId, reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+                        reader.GetNullableString(3), reader.GetInt32(4)));
                 }
             }
 
@@ -88,13 +88,13 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         {
             if (!events.TryGetValue(row.EventId, out var stored))
             {
-                using var reader = session.Query("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
+                using var reader = session.Rows("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
                 if (!reader.Read())
                 {
                     continue;
                 }
 
-                stored = (EventNames.Format(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)), (byte[])reader.GetValue(3));
+                stored = (EventNames.Format(reader.GetString(0), reader.GetNullableString(1), reader.GetString(2)), reader.GetBlob(3));
                 events[row.EventId] = stored;
             }
 
@@ -102,13 +102,18 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         }
 
         // One index seek per sending webhook (a paused or disabled webhook's deliveries are held).
-        var next = session.Scalar(
+        long? next;
+        using (var reader = session.Rows(
             """
             SELECT MIN((SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.webhook_id = w.id AND d.status = 0 AND d.next_attempt_at > $0))
             FROM webhooks w WHERE w.status IN ('ENABLED', 'FAILING')
             """,
-            nowMs);
-        return new ClaimResult(claimed, UnixTime.FromMs(next));
+            nowMs))
+        {
+            next = reader.Read() ? reader.GetNullableInt64(0) : null;
+        }
+
+        return new ClaimResult(claimed, next is { } ms ? UnixTime.FromMs(ms) : null);
     }
 
     public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
@@ -215,9 +220,9 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
     {
         if (!batch.TryGetValue(attempt.WebhookId, out var row))
         {
-            using var reader = session.Query("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId);
+            using var reader = session.Rows("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId);
             row = reader.Read() && WebhookStatusNames.TryParse(reader.GetString(0), out var status)
-                ? new WebhookHealthRow(new WebhookHealth(status, UnixTime.FromMs(reader.GetValue(1)), reader.IsDBNull(2) ? null : reader.GetString(2)))
+                ? new WebhookHealthRow(new WebhookHealth(status, reader.GetNullableInt64(1) is { } failedAt ? UnixTime.FromMs(failedAt) : null, reader.GetNullableString(2)))
                 : null;
             batch[attempt.WebhookId] = row;
         }

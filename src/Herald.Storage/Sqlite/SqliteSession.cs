@@ -1,20 +1,30 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Herald.Storage.Sqlite;
 
 /// <summary>
-/// A connection with a cache of prepared commands keyed by SQL, so hot statements are compiled once.
-/// Parameters are positional: <c>$0</c>, <c>$1</c>, ...
+/// A connection with a cache of prepared statements keyed by SQL, so hot statements are compiled
+/// once. Parameters are positional: <c>$0</c>, <c>$1</c>, ...
 /// </summary>
+/// <remarks>
+/// Statements that return no rows (<see cref="Run"/>, <see cref="Execute"/>) run on SQLite's own
+/// statement API: the ADO.NET command around a statement doubled the cost of a one-row UPDATE
+/// (9.1 µs against 4.7 µs measured), and the writer runs several such statements per delivery.
+/// Queries keep the ADO.NET reader.
+/// </remarks>
 internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Prepared[]> _statements = new(StringComparer.Ordinal);
 
     public SqliteConnection Connection => connection;
 
-    public void Run(string sql) => Bind(sql, []).ExecuteNonQuery();
+    /// <summary>Runs <paramref name="sql"/> (one or more statements, no parameters).</summary>
+    public void Run(string sql) => Step(sql, []);
 
-    public int Execute(string sql, params object?[] values) => Bind(sql, values).ExecuteNonQuery();
+    /// <summary>Runs a statement that returns no rows; returns the number of rows it changed.</summary>
+    public int Execute(string sql, params object?[] values) => Step(sql, values);
 
     public object? Scalar(string sql, params object?[] values)
     {
@@ -24,6 +34,36 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     public SqliteDataReader Query(string sql, params object?[] values) => Bind(sql, values).ExecuteReader();
 
+    /// <summary>
+    /// Runs a one-statement query on SQLite's statement API, for the writer's hot reads; dispose
+    /// the result (it resets the statement) before running the same SQL again.
+    /// </summary>
+    public SqliteRows Rows(string sql, params object?[] values)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        if (!_statements.TryGetValue(sql, out var statements))
+        {
+            statements = Prepare(db, sql, values.Length);
+            _statements[sql] = statements;
+        }
+
+        if (statements.Length != 1)
+        {
+            throw new ArgumentException("Rows runs exactly one statement.", nameof(sql));
+        }
+
+        var statement = statements[0];
+        for (var i = 0; i < statement.Slots.Length; i++)
+        {
+            if (statement.Slots[i] > 0)
+            {
+                BindValue(statement.Handle, statement.Slots[i], values[i]);
+            }
+        }
+
+        return new SqliteRows(statement.Handle, db);
+    }
+
     public void Dispose()
     {
         foreach (var command in _commands.Values)
@@ -31,7 +71,116 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
             command.Dispose();
         }
 
+        foreach (var statements in _statements.Values)
+        {
+            foreach (var statement in statements)
+            {
+                statement.Handle.Dispose();
+            }
+        }
+
         _commands.Clear();
+        _statements.Clear();
+    }
+
+    private int Step(string sql, object?[] values)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        if (!_statements.TryGetValue(sql, out var statements))
+        {
+            statements = Prepare(db, sql, values.Length);
+            _statements[sql] = statements;
+        }
+
+        var changes = 0;
+        foreach (var statement in statements)
+        {
+            var handle = statement.Handle;
+            for (var i = 0; i < statement.Slots.Length; i++)
+            {
+                if (statement.Slots[i] > 0)
+                {
+                    BindValue(handle, statement.Slots[i], values[i]);
+                }
+            }
+
+            var rc = raw.sqlite3_step(handle);
+            if (rc is not raw.SQLITE_DONE and not raw.SQLITE_ROW)
+            {
+                var error = new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
+                raw.sqlite3_reset(handle);
+                throw error;
+            }
+
+            raw.sqlite3_reset(handle);
+            changes = raw.sqlite3_changes(db);
+        }
+
+        return changes;
+    }
+
+    private static Prepared[] Prepare(sqlite3 db, string sql, int parameters)
+    {
+        var prepared = new List<Prepared>();
+        var rest = sql;
+        try
+        {
+            while (!string.IsNullOrWhiteSpace(rest))
+            {
+                var rc = raw.sqlite3_prepare_v2(db, rest, out sqlite3_stmt handle, out var tail);
+                if (rc != raw.SQLITE_OK)
+                {
+                    handle.Dispose();
+                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
+                }
+
+                if (handle.IsInvalid)
+                {
+                    // Only a comment or whitespace was left.
+                    break;
+                }
+
+                var slots = new int[parameters];
+                for (var i = 0; i < parameters; i++)
+                {
+                    slots[i] = raw.sqlite3_bind_parameter_index(handle, "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                prepared.Add(new Prepared(handle, slots));
+                rest = tail;
+            }
+        }
+        catch
+        {
+            foreach (var statement in prepared)
+            {
+                statement.Handle.Dispose();
+            }
+
+            throw;
+        }
+
+        return [.. prepared];
+    }
+
+    private static void BindValue(sqlite3_stmt handle, int slot, object? value)
+    {
+        var rc = value switch
+        {
+            null or DBNull => raw.sqlite3_bind_null(handle, slot),
+            string text => raw.sqlite3_bind_text(handle, slot, text),
+            int number => raw.sqlite3_bind_int64(handle, slot, number),
+            long number => raw.sqlite3_bind_int64(handle, slot, number),
+            bool flag => raw.sqlite3_bind_int64(handle, slot, flag ? 1 : 0),
+            double real => raw.sqlite3_bind_double(handle, slot, real),
+            byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(handle, slot, 0),
+            byte[] bytes => raw.sqlite3_bind_blob(handle, slot, bytes),
+            _ => throw new NotSupportedException($"Cannot bind a {value.GetType().Name} to a SQLite parameter."),
+        };
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException($"Binding parameter {slot} failed.", rc);
+        }
     }
 
     private SqliteCommand Bind(string sql, object?[] values)
@@ -55,4 +204,38 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
         return command;
     }
+
+    /// <summary>A prepared statement and, per positional value, its parameter slot (0: not used by this statement).</summary>
+    private sealed record Prepared(sqlite3_stmt Handle, int[] Slots);
+}
+
+/// <summary>The rows of a statement run by <see cref="SqliteSession.Rows"/>; columns by position.</summary>
+internal readonly struct SqliteRows(sqlite3_stmt handle, sqlite3 db) : IDisposable
+{
+    public bool Read()
+    {
+        var rc = raw.sqlite3_step(handle);
+        return rc switch
+        {
+            raw.SQLITE_ROW => true,
+            raw.SQLITE_DONE => false,
+            _ => throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db)),
+        };
+    }
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(handle, column) == raw.SQLITE_NULL;
+
+    public long GetInt64(int column) => raw.sqlite3_column_int64(handle, column);
+
+    public int GetInt32(int column) => raw.sqlite3_column_int(handle, column);
+
+    public string GetString(int column) => raw.sqlite3_column_text(handle, column).utf8_to_string();
+
+    public string? GetNullableString(int column) => IsNull(column) ? null : GetString(column);
+
+    public long? GetNullableInt64(int column) => IsNull(column) ? null : GetInt64(column);
+
+    public byte[] GetBlob(int column) => raw.sqlite3_column_blob(handle, column).ToArray();
+
+    public void Dispose() => raw.sqlite3_reset(handle);
 }
