@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Herald.Core.Webhooks;
 using Herald.Signing;
 using Herald.Storage;
@@ -11,13 +12,15 @@ public static class WebhookRequestFactory
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
+    /// <summary>Per webhook definition (a new one on every change), its active secrets and decoded keys.</summary>
+    private static readonly ConditionalWeakTable<Webhook, SigningMaterial> Signing = [];
+
     public static HttpRequestMessage Create(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset now, ReadOnlyMemory<byte> body, string? authorization)
     {
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(delivery);
-        var secrets = webhook.ActiveSecrets(now).ToList();
+        var (secrets, keys, _) = SigningFor(webhook, now);
         var seconds = now.ToUnixTimeSeconds();
-        var keys = secrets.Select(WebhookSecret.DecodeStandardKey).ToList();
 
         var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
         {
@@ -38,7 +41,7 @@ public static class WebhookRequestFactory
 
         headers.TryAddWithoutValidation(WebhookHeaders.Id, delivery.Id);
         headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, seconds.ToString(CultureInfo.InvariantCulture));
-        if (keys.Count > 0)
+        if (keys.Length > 0)
         {
             headers.TryAddWithoutValidation(WebhookHeaders.Signature, StandardWebhookSignature.SignAll(keys, delivery.Id, seconds, body.Span));
             headers.TryAddWithoutValidation(WebhookHeaders.IgniteSignature, IgniteSignature.Sign(secrets[0], now.ToUnixTimeMilliseconds(), body.Span));
@@ -49,4 +52,24 @@ public static class WebhookRequestFactory
         headers.TryAddWithoutValidation(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
         return request;
     }
+
+    /// <summary>The secrets that sign at <paramref name="now"/>, decoded once until the earliest of them expires.</summary>
+    private static SigningMaterial SigningFor(Webhook webhook, DateTimeOffset now)
+    {
+        if (Signing.TryGetValue(webhook, out var cached) && now < cached.ValidUntil)
+        {
+            return cached;
+        }
+
+        var active = webhook.Secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).ToList();
+        var validUntil = active.Where(s => s.ExpiresAt is not null).Select(s => s.ExpiresAt!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        var material = new SigningMaterial(
+            [.. active.Select(s => s.Secret)],
+            [.. active.Select(s => WebhookSecret.DecodeStandardKey(s.Secret))],
+            validUntil);
+        Signing.AddOrUpdate(webhook, material);
+        return material;
+    }
+
+    private sealed record SigningMaterial(string[] Secrets, byte[][] Keys, DateTimeOffset ValidUntil);
 }

@@ -24,7 +24,7 @@ internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
             var e = stored.Event;
             session.Execute(
                 "INSERT INTO events (id, domain_id, event_type, realm, operation, object_id, body, received_at) VALUES ($0, $1, $2, $3, $4, $5, $6, $7)",
-                stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body.ToArray(), UnixTime.ToMs(stored.ReceivedAt));
+                stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body, UnixTime.ToMs(stored.ReceivedAt));
             ids[i] = stored.Id;
         }
 

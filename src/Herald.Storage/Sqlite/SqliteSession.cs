@@ -175,6 +175,8 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
             double real => raw.sqlite3_bind_double(handle, slot, real),
             byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(handle, slot, 0),
             byte[] bytes => raw.sqlite3_bind_blob(handle, slot, bytes),
+            ReadOnlyMemory<byte> { IsEmpty: true } => raw.sqlite3_bind_zeroblob(handle, slot, 0),
+            ReadOnlyMemory<byte> memory => raw.sqlite3_bind_blob(handle, slot, memory.Span),
             _ => throw new NotSupportedException($"Cannot bind a {value.GetType().Name} to a SQLite parameter."),
         };
         if (rc != raw.SQLITE_OK)

@@ -26,7 +26,7 @@ public sealed class SqliteSessionTests : IDisposable
     {
         _session.Execute("INSERT INTO t (k, i, r, b, n) VALUES ($0, $1, $2, $3, $4)", "a", 7, 1.5, new byte[] { 1, 2, 3 }, null);
         _session.Execute("INSERT INTO t (k, i, r, b, n) VALUES ($0, $1, $2, $3, $4)", "b", 1L << 40, 0.0, Array.Empty<byte>(), DBNull.Value);
-        _session.Execute("INSERT INTO t (k, i) VALUES ($0, $1)", "c", true);
+        _session.Execute("INSERT INTO t (k, i, b) VALUES ($0, $1, $2)", "c", true, new ReadOnlyMemory<byte>([9, 8, 7, 6], 1, 2));
 
         using var rows = _session.Rows("SELECT k, i, r, b, typeof(b), n FROM t ORDER BY k");
         Assert.True(rows.Read());
@@ -36,6 +36,7 @@ public sealed class SqliteSessionTests : IDisposable
         Assert.Equal(("b", 1L << 40, "blob", 0), (rows.GetString(0), rows.GetInt64(1), rows.GetString(4), rows.GetBlob(3).Length));
         Assert.True(rows.Read());
         Assert.Equal(("c", 1), (rows.GetString(0), rows.GetInt32(1)));
+        Assert.Equal(new byte[] { 8, 7 }, rows.GetBlob(3));
         Assert.False(rows.Read());
     }
 
