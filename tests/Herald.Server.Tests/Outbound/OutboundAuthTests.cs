@@ -220,6 +220,28 @@ public sealed class OutboundAuthTests
         await WaitForStatusAsync(herald, "succeeded", 1);
     }
 
+    [Fact]
+    public async Task Put_WithoutAuth_KeepsTheStoredCredentialsAndAuthNullRemovesThem()
+    {
+        await using var target = await TestReceiver.StartAsync();
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("media:kept"));
+        await using var herald = await HeraldHost.StartAsync();
+        var id = (await herald.Client.CreateWebhookAsync(new { event_type = "assets", url = target.Url("/b"), auth = new { type = "basic", username = "media", password = "kept" } })).GetProperty("id").GetString();
+
+        var put = await herald.Client.JsonAsync(HttpMethod.Put, $"api/v1/webhooks/{id}", $$"""{"event_type":"assets","url":"{{target.Url("/b")}}"}""");
+        await herald.Client.PublishAsync(Event);
+        await target.WaitForAsync(1);
+
+        Assert.Equal("basic", put.GetProperty("auth").GetProperty("type").GetString());
+        Assert.Equal(expected, target.Requests[0].Header("Authorization"));
+
+        await herald.Client.JsonAsync(HttpMethod.Put, $"api/v1/webhooks/{id}", $$"""{"event_type":"assets","url":"{{target.Url("/b")}}","auth":null}""");
+        await herald.Client.PublishAsync(Event);
+        await target.WaitForAsync(2);
+
+        Assert.Equal(string.Empty, target.Requests[1].Header("Authorization"));
+    }
+
     private static Task WaitForStatusAsync(HeraldHost herald, string status, int count) =>
         Eventually.TrueAsync(
             async () => (await herald.Client.GetAsync($"api/v1/deliveries?status={status}&limit=1000")).GetProperty("objects").GetArrayLength() >= count,
