@@ -18,6 +18,25 @@ public static class IgniteSignature
         return string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
     }
 
+    /// <summary>
+    /// Builds the header value with a reusable key: <paramref name="key"/> must hold the UTF-8 bytes
+    /// of the whole secret string (see <see cref="KeyOf"/>).
+    /// </summary>
+    public static string Sign(HmacKey key, long timestampMilliseconds, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        key.Compute(Prefix(timestampMilliseconds), body, mac);
+        return string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
+    }
+
+    /// <summary>The reusable signing key of <paramref name="secret"/> for this scheme.</summary>
+    public static HmacKey KeyOf(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return new HmacKey(Encoding.UTF8.GetBytes(secret));
+    }
+
     /// <summary>Splits a header into its timestamp and hex signatures; false when it is malformed.</summary>
     public static bool TryParse(string? header, out long timestampMilliseconds, out IReadOnlyList<string> signatures)
     {
@@ -76,10 +95,13 @@ public static class IgniteSignature
     {
         ArgumentNullException.ThrowIfNull(secret);
         var key = Encoding.UTF8.GetBytes(secret);
-        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestampMilliseconds}."));
+        var prefix = Prefix(timestampMilliseconds);
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         hmac.AppendData(prefix);
         hmac.AppendData(body);
         hmac.GetHashAndReset(destination);
     }
+
+    private static byte[] Prefix(long timestampMilliseconds) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestampMilliseconds}."));
 }

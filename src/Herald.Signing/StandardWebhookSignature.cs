@@ -46,6 +46,26 @@ public static class StandardWebhookSignature
     }
 
     /// <summary>
+    /// Signs with every key (held as <see cref="HmacKey"/>s, for a sender that signs many messages)
+    /// and joins the results with spaces, as Standard Webhooks does during rotation.
+    /// </summary>
+    public static string SignAll(IReadOnlyList<HmacKey> keys, string messageId, long timestampSeconds, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(messageId);
+        var prefix = Prefix(messageId, timestampSeconds);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var signatures = new string[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            keys[i].Compute(prefix, body, mac);
+            signatures[i] = VersionPrefix + Convert.ToBase64String(mac);
+        }
+
+        return string.Join(' ', signatures);
+    }
+
+    /// <summary>
     /// True when any <c>v1,</c> entry of <paramref name="signatureHeader"/> matches the message under
     /// <paramref name="key"/>. Comparison is constant-time per entry.
     /// </summary>
@@ -78,10 +98,13 @@ public static class StandardWebhookSignature
     private static void ComputeMac(ReadOnlySpan<byte> key, string messageId, long timestampSeconds, ReadOnlySpan<byte> body, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(messageId);
-        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{messageId}.{timestampSeconds}."));
+        var prefix = Prefix(messageId, timestampSeconds);
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         hmac.AppendData(prefix);
         hmac.AppendData(body);
         hmac.GetHashAndReset(destination);
     }
+
+    private static byte[] Prefix(string messageId, long timestampSeconds) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{messageId}.{timestampSeconds}."));
 }

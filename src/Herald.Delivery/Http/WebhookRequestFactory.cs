@@ -19,7 +19,7 @@ public static class WebhookRequestFactory
     {
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(delivery);
-        var (secrets, keys, _) = SigningFor(webhook, now);
+        var (keys, ignite, _) = SigningFor(webhook, now);
         var seconds = now.ToUnixTimeSeconds();
 
         var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
@@ -44,7 +44,7 @@ public static class WebhookRequestFactory
         if (keys.Length > 0)
         {
             headers.TryAddWithoutValidation(WebhookHeaders.Signature, StandardWebhookSignature.SignAll(keys, delivery.Id, seconds, body.Span));
-            headers.TryAddWithoutValidation(WebhookHeaders.IgniteSignature, IgniteSignature.Sign(secrets[0], now.ToUnixTimeMilliseconds(), body.Span));
+            headers.TryAddWithoutValidation(WebhookHeaders.IgniteSignature, IgniteSignature.Sign(ignite!, now.ToUnixTimeMilliseconds(), body.Span));
         }
 
         headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
@@ -53,7 +53,7 @@ public static class WebhookRequestFactory
         return request;
     }
 
-    /// <summary>The secrets that sign at <paramref name="now"/>, decoded once until the earliest of them expires.</summary>
+    /// <summary>The keys that sign at <paramref name="now"/>, made once until the earliest active secret expires.</summary>
     private static SigningMaterial SigningFor(Webhook webhook, DateTimeOffset now)
     {
         if (Signing.TryGetValue(webhook, out var cached) && now < cached.ValidUntil)
@@ -64,12 +64,13 @@ public static class WebhookRequestFactory
         var active = webhook.Secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).ToList();
         var validUntil = active.Where(s => s.ExpiresAt is not null).Select(s => s.ExpiresAt!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
         var material = new SigningMaterial(
-            [.. active.Select(s => s.Secret)],
-            [.. active.Select(s => WebhookSecret.DecodeStandardKey(s.Secret))],
+            [.. active.Select(s => new HmacKey(WebhookSecret.DecodeStandardKey(s.Secret)))],
+            active.Count > 0 ? IgniteSignature.KeyOf(active[0].Secret) : null,
             validUntil);
         Signing.AddOrUpdate(webhook, material);
         return material;
     }
 
-    private sealed record SigningMaterial(string[] Secrets, byte[][] Keys, DateTimeOffset ValidUntil);
+    /// <summary>Standard Webhooks keys of every active secret, and the Ignite key of the first (the current one).</summary>
+    private sealed record SigningMaterial(HmacKey[] Keys, HmacKey? Ignite, DateTimeOffset ValidUntil);
 }
