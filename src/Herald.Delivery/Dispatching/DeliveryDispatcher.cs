@@ -251,7 +251,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             {
                 var healthy = await ProcessAsync(delivery, lane);
                 var now = _time.GetUtcNow();
-                var drained = lane.Finish(healthy, now);
+                var drained = lane.Finish(delivery, healthy, now);
                 if (drained.Count > 0)
                 {
                     // The circuit opened: what waited on this lane goes back to the store.

@@ -28,6 +28,7 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     private DateTimeOffset _openUntil = DateTimeOffset.MinValue;
     private TimeSpan _openFor = options.CircuitOpenFor;
     private bool _probing;
+    private ClaimedDelivery? _probe;
     private double _averageMs = InitialAverageMs;
 
     /// <summary>Until attempts are measured, a lane assumes a slow endpoint and keeps few waiting.</summary>
@@ -198,26 +199,45 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
                 return false;
             }
 
-            _probing |= halfOpen;
             _inFlight++;
             delivery = _ready.Dequeue();
+            if (halfOpen)
+            {
+                _probing = true;
+                _probe = delivery;
+            }
+
             return true;
         }
     }
 
     /// <summary>
-    /// Frees the slot and feeds the circuit: endpoint failures open it, a success closes it. When
-    /// the circuit opens, the waiting deliveries are returned so their leases can be given back.
+    /// Frees the slot of <paramref name="delivery"/> and feeds the circuit: endpoint failures open
+    /// it, a success closes it. Only the probe's own result ends a half-open probe (an attempt that
+    /// started before the circuit opened may finish meanwhile). When the circuit opens, the waiting
+    /// deliveries are returned so their leases can be given back.
     /// </summary>
-    public IReadOnlyList<ClaimedDelivery> Finish(bool? endpointHealthy, DateTimeOffset now)
+    public IReadOnlyList<ClaimedDelivery> Finish(ClaimedDelivery delivery, bool? endpointHealthy, DateTimeOffset now)
     {
         lock (_gate)
         {
             _inFlight--;
-            var wasProbe = _probing;
-            _probing = false;
+            var wasProbe = _probing && ReferenceEquals(delivery, _probe);
+            if (wasProbe)
+            {
+                _probing = false;
+                _probe = null;
+            }
+
             if (endpointHealthy is null)
             {
+                return [];
+            }
+
+            if (!wasProbe && _consecutiveFailures >= options.CircuitFailureThreshold)
+            {
+                // The circuit is open or probing: an attempt that started before it opened does not
+                // decide anything; the probe does.
                 return [];
             }
 
@@ -225,6 +245,7 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
             {
                 _consecutiveFailures = 0;
                 _openFor = options.CircuitOpenFor;
+                _openUntil = DateTimeOffset.MinValue;
                 return [];
             }
 

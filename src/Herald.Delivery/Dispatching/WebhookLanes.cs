@@ -45,14 +45,6 @@ internal sealed class WebhookLanes(DispatcherOptions options)
                 }
             }
 
-            foreach (var (id, lane) in _lanes)
-            {
-                if (index.Find(id) is null && lane.InFlight == 0 && lane.Waiting == 0)
-                {
-                    _lanes.TryRemove(id, out _);
-                }
-            }
-
             _planned = index;
         }
 
@@ -60,6 +52,13 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         DateTimeOffset? reopens = null;
         foreach (var (id, lane) in _lanes)
         {
+            if (index.Find(id) is null && lane.InFlight == 0 && lane.Waiting == 0)
+            {
+                // Its webhook was deleted and its last attempt has finished.
+                _lanes.TryRemove(id, out _);
+                continue;
+            }
+
             var room = lane.Room(now);
             if (room == DefaultRoom)
             {

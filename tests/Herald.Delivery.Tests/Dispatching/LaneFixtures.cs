@@ -18,6 +18,9 @@ internal static class LaneFixtures
         MaxWaitingLanes = 8,
     };
 
+    /// <summary>A finished attempt that is not a half-open circuit's probe.</summary>
+    public static readonly ClaimedDelivery NotTheProbe = Claimed("not-the-probe");
+
     public static ClaimedDelivery Claimed(string id, string webhookId = "wh-1") =>
         new(id, webhookId, "evt-" + id, null, 0, "assets.update", ReadOnlyMemory<byte>.Empty, T0 + TimeSpan.FromMinutes(5));
 }

@@ -241,7 +241,7 @@ public sealed class WebhookLaneTests
         Assert.Equal(2, lane.InFlight);
         Assert.Equal(1, lane.Waiting);
 
-        lane.Finish(true, T0);
+        lane.Finish(NotTheProbe, true, T0);
 
         Assert.True(lane.TryStart(T0, out var third));
         Assert.Equal(["d0", "d1", "d2"], new[] { first.Id, second.Id, third.Id });
@@ -255,7 +255,7 @@ public sealed class WebhookLaneTests
         Fill(lane, 1);
         lane.TryStart(T0, out _);
 
-        var drained = lane.Finish(true, T0);
+        var drained = lane.Finish(NotTheProbe, true, T0);
 
         Assert.Empty(drained);
         Assert.Equal(0, lane.InFlight);
@@ -268,8 +268,8 @@ public sealed class WebhookLaneTests
         Fill(lane, 10);
         StartAll(lane);
 
-        Assert.Empty(lane.Finish(false, T0));
-        Assert.Empty(lane.Finish(false, T0));
+        Assert.Empty(lane.Finish(NotTheProbe, false, T0));
+        Assert.Empty(lane.Finish(NotTheProbe, false, T0));
 
         Assert.Null(lane.ReopensAt(T0));
         Assert.True(lane.Room(T0) > 0);
@@ -282,9 +282,9 @@ public sealed class WebhookLaneTests
         Fill(lane, 6);
         StartAll(lane);
 
-        lane.Finish(false, T0);
-        lane.Finish(false, T0);
-        var drained = lane.Finish(false, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        var drained = lane.Finish(NotTheProbe, false, T0);
 
         Assert.Equal(["d4", "d5"], drained.Select(d => d.Id));
         Assert.Equal(0, lane.Waiting);
@@ -300,11 +300,11 @@ public sealed class WebhookLaneTests
         Fill(lane, 5);
         StartAll(lane);
 
-        lane.Finish(false, T0);
-        lane.Finish(false, T0);
-        lane.Finish(true, T0);
-        lane.Finish(false, T0);
-        lane.Finish(false, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, true, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, false, T0);
 
         Assert.Null(lane.ReopensAt(T0));
         Assert.True(lane.Room(T0) > 0);
@@ -319,7 +319,7 @@ public sealed class WebhookLaneTests
 
         for (var i = 0; i < 10; i++)
         {
-            Assert.Empty(lane.Finish(null, T0));
+            Assert.Empty(lane.Finish(NotTheProbe, null, T0));
         }
 
         Assert.Null(lane.ReopensAt(T0));
@@ -333,12 +333,12 @@ public sealed class WebhookLaneTests
         Fill(lane, 6);
         StartAll(lane);
 
-        lane.Finish(false, T0);
-        lane.Finish(false, T0);
-        lane.Finish(null, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, false, T0);
+        lane.Finish(NotTheProbe, null, T0);
         Assert.Null(lane.ReopensAt(T0));
 
-        lane.Finish(false, T0);
+        lane.Finish(NotTheProbe, false, T0);
 
         Assert.Equal(T0 + TimeSpan.FromSeconds(30), lane.ReopensAt(T0));
     }
@@ -398,9 +398,9 @@ public sealed class WebhookLaneTests
         using var lane = OpenLane(T0);
         var reopened = T0 + TimeSpan.FromSeconds(30);
         Fill(lane, 1);
-        lane.TryStart(reopened, out _);
+        Assert.True(lane.TryStart(reopened, out var probe));
 
-        Assert.Empty(lane.Finish(true, reopened));
+        Assert.Empty(lane.Finish(probe, true, reopened));
 
         Assert.Equal(16 + InitialTarget, lane.Room(reopened));
         Fill(lane, 3);
@@ -414,16 +414,16 @@ public sealed class WebhookLaneTests
         var now = FailProbe(lane, T0 + TimeSpan.FromSeconds(30));
         now = FailProbe(lane, now);
         Fill(lane, 1);
-        lane.TryStart(now, out _);
-        lane.Finish(true, now);
+        Assert.True(lane.TryStart(now, out var probe));
+        lane.Finish(probe, true, now);
 
         // Below the threshold again: two failures keep it closed, the third opens it for CircuitOpenFor.
         Fill(lane, 3);
         StartAll(lane, now);
-        lane.Finish(false, now);
-        lane.Finish(false, now);
+        lane.Finish(NotTheProbe, false, now);
+        lane.Finish(NotTheProbe, false, now);
         Assert.Null(lane.ReopensAt(now));
-        lane.Finish(false, now);
+        lane.Finish(NotTheProbe, false, now);
 
         Assert.Equal(now + TimeSpan.FromSeconds(30), lane.ReopensAt(now));
     }
@@ -434,9 +434,9 @@ public sealed class WebhookLaneTests
         using var lane = OpenLane(T0);
         var reopened = T0 + TimeSpan.FromSeconds(30);
         Fill(lane, 1);
-        lane.TryStart(reopened, out _);
+        Assert.True(lane.TryStart(reopened, out var probe));
 
-        lane.Finish(false, reopened);
+        lane.Finish(probe, false, reopened);
 
         Assert.Equal(0, lane.Room(reopened));
         Assert.NotNull(lane.ReopensAt(reopened));
@@ -479,14 +479,40 @@ public sealed class WebhookLaneTests
     }
 
     [Fact]
+    public void Finish_AnOlderAttemptEndsWhileTheProbeIsOut_TheProbeStillDecides()
+    {
+        var options = Options();
+        using var lane = new WebhookLane(16, null, options);
+        Fill(lane, options.CircuitFailureThreshold + 1);
+        var started = StartAll(lane, T0);
+        for (var i = 0; i < options.CircuitFailureThreshold; i++)
+        {
+            lane.Finish(started[i], false, T0);
+        }
+
+        var reopened = T0 + TimeSpan.FromSeconds(30);
+        lane.Enqueue(Claimed("probe"));
+        Assert.True(lane.TryStart(reopened, out var probe));
+
+        // The attempt started before the circuit opened fails now: not the probe's verdict.
+        lane.Finish(started[^1], false, reopened);
+        lane.Enqueue(Claimed("second"));
+        Assert.False(lane.TryStart(reopened + TimeSpan.FromSeconds(30), out _));
+
+        lane.Finish(probe, true, reopened);
+
+        Assert.True(lane.TryStart(reopened, out _));
+    }
+
+    [Fact]
     public void Finish_RequestProblemFromProbe_LeavesTheCircuitHalfOpen()
     {
         using var lane = OpenLane(T0);
         var reopened = T0 + TimeSpan.FromSeconds(30);
         Fill(lane, 1);
-        lane.TryStart(reopened, out _);
+        Assert.True(lane.TryStart(reopened, out var probe));
 
-        lane.Finish(null, reopened);
+        lane.Finish(probe, null, reopened);
 
         Assert.Null(lane.ReopensAt(reopened));
         Assert.Equal(1, lane.Room(reopened));
@@ -594,7 +620,7 @@ public sealed class WebhookLaneTests
         StartAll(lane);
         for (var i = 0; i < options.CircuitFailureThreshold; i++)
         {
-            lane.Finish(false, T0);
+            lane.Finish(NotTheProbe, false, T0);
         }
 
         Assert.Equal(0, lane.Room(T0));
@@ -624,7 +650,7 @@ public sealed class WebhookLaneTests
 
     private static void FinishAndStartNext(WebhookLane lane)
     {
-        lane.Finish(true, T0);
+        lane.Finish(NotTheProbe, true, T0);
         Assert.True(lane.TryStart(T0, out _));
     }
 
@@ -645,7 +671,7 @@ public sealed class WebhookLaneTests
         StartAll(lane, at);
         for (var i = 0; i < options.CircuitFailureThreshold; i++)
         {
-            lane.Finish(false, at);
+            lane.Finish(NotTheProbe, false, at);
         }
 
         return lane;
@@ -656,8 +682,8 @@ public sealed class WebhookLaneTests
     {
         Assert.Equal(1, lane.Room(now));
         lane.Enqueue(Claimed("probe"));
-        Assert.True(lane.TryStart(now, out _));
-        lane.Finish(false, now);
+        Assert.True(lane.TryStart(now, out var probe));
+        lane.Finish(probe, false, now);
         return lane.ReopensAt(now)!.Value;
     }
 }

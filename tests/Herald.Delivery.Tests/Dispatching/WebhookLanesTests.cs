@@ -37,7 +37,7 @@ public sealed class WebhookLanesTests
         var lane = lanes.For(Hook("a"));
         lane.Enqueue(Claimed("d1", "a"));
         Assert.True(lane.TryStart(T0, out _));
-        lane.Finish(true, T0);
+        lane.Finish(NotTheProbe, true, T0);
 
         var (capacity, _) = lanes.Plan(index, T0);
 
@@ -291,16 +291,18 @@ public sealed class WebhookLanesTests
     }
 
     [Fact]
-    public void Plan_DeletedWebhookLaneFinishedItsWork_IsDroppedWhenDefinitionsChangeAgain()
+    public void Plan_DeletedWebhookLaneFinishedItsWork_IsDroppedAtTheNextPlan()
     {
         var lanes = new WebhookLanes(Options());
         var lane = lanes.For(Hook("a"));
         Fill(lane, "a", 1);
         Assert.True(lane.TryStart(T0, out _));
-        lanes.Plan(Index(Hook("b")), T0);
-        lane.Finish(true, T0);
+        var index = Index(Hook("b"));
+        lanes.Plan(index, T0);
+        Assert.Same(lane, Assert.Single(lanes.All));
+        lane.Finish(NotTheProbe, true, T0);
 
-        lanes.Plan(Index(Hook("b"), Hook("c")), T0);
+        lanes.Plan(index, T0);
 
         Assert.Empty(lanes.All);
     }
@@ -344,7 +346,7 @@ public sealed class WebhookLanesTests
 
         for (var i = 0; i < 3; i++)
         {
-            lane.Finish(false, at);
+            lane.Finish(NotTheProbe, false, at);
         }
     }
 }
