@@ -65,6 +65,9 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>Attempts currently being sent.</summary>
     public int InFlight => Volatile.Read(ref _running);
 
+    /// <summary>Deliveries claimed by this process and waiting on their webhook's lane for a slot.</summary>
+    public int Waiting => _lanes.All.Sum(lane => lane.Waiting);
+
     /// <summary>
     /// How long a claim holds a delivery: a waiting delivery may wait for one attempt on its lane
     /// (at most the longest timeout) before its own, plus slack.
@@ -127,11 +130,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         StartWaiting(now);
 
-        var waiting = 0;
-        foreach (var lane in _lanes.All)
-        {
-            waiting += lane.Waiting;
-        }
+        var waiting = Waiting;
 
         // Claimed work is bounded too: at most MaxConcurrency waiting beyond what runs. When that
         // budget is spent, webhooks holding nothing may still claim (a lane-full each), so one busy

@@ -19,6 +19,8 @@ internal sealed class HeraldGauges
         metrics.Meter.CreateObservableGauge(
             "herald.deliveries.inflight", () => dispatcher.InFlight, "{delivery}", "Deliveries this process has claimed and is attempting now.");
         metrics.Meter.CreateObservableGauge(
+            "herald.deliveries.waiting", () => dispatcher.Waiting, "{delivery}", "Deliveries this process has claimed that wait on their webhook's lane for a slot.");
+        metrics.Meter.CreateObservableGauge(
             "herald.webhooks", () => CountByStatus(registry.Current), "{webhook}", "Webhooks by status.");
     }
 

@@ -29,6 +29,7 @@ public sealed partial class MetricsTests
         Assert.Contains("# TYPE herald_events_received_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE herald_attempt_duration_seconds histogram", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE herald_deliveries_inflight gauge", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE herald_deliveries_waiting gauge", text, StringComparison.Ordinal);
         Assert.Equal(0, Sample(text, "herald_events_received_total"));
         Assert.Equal(0, Sample(text, "herald_webhooks{status=\"ENABLED\"}"));
     }
@@ -56,7 +57,7 @@ public sealed partial class MetricsTests
                 text = await ScrapeAsync(herald);
                 // Attempts are counted when the response arrives; the record and status change follow.
                 return Sample(text, "herald_attempts_total{outcome=\"succeeded\"}") == 3 && Sample(text, "herald_attempts_total{outcome=\"failed\"}") == 3
-                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1;
+                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_deliveries_waiting") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1;
             },
             what: "six attempts to be counted and recorded");
 
