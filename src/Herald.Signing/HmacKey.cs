@@ -14,6 +14,7 @@ public sealed class HmacKey
 
     private readonly byte[] _key;
     private readonly ConcurrentBag<IncrementalHash> _pool = [];
+    private int _pooled;
 
     /// <summary>Holds a copy of <paramref name="key"/>.</summary>
     public HmacKey(ReadOnlySpan<byte> key) => _key = key.ToArray();
@@ -21,7 +22,11 @@ public sealed class HmacKey
     /// <summary>Writes HMAC-SHA256(key, <paramref name="prefix"/> + <paramref name="body"/>) to <paramref name="destination"/>.</summary>
     public void Compute(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> destination)
     {
-        if (!_pool.TryTake(out var hmac))
+        if (_pool.TryTake(out var hmac))
+        {
+            Interlocked.Decrement(ref _pooled);
+        }
+        else
         {
             hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
         }
@@ -38,12 +43,14 @@ public sealed class HmacKey
             throw;
         }
 
-        if (_pool.Count < MaxPooled)
+        // A counter, not the bag's Count, which takes every thread's lock.
+        if (Interlocked.Increment(ref _pooled) <= MaxPooled)
         {
             _pool.Add(hmac);
         }
         else
         {
+            Interlocked.Decrement(ref _pooled);
             hmac.Dispose();
         }
     }

@@ -177,7 +177,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         if (refused.Count > 0)
         {
-            await _store.ReleaseAsync(_options.NodeId, refused, _time.GetUtcNow(), stoppingToken);
+            // Not cancellable: leases left behind at shutdown would hold these deliveries until they ran out.
+            await _store.ReleaseAsync(_options.NodeId, refused, _time.GetUtcNow(), CancellationToken.None);
         }
 
         if (claimed.Count < want || refused.Count > 0)

@@ -47,26 +47,28 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             // a claim across many webhooks reads about 2 x Max rows; the earliest due are leased. An
             // ordered delivery waits while an earlier one of its object is pending, or while any
             // other one of its object is in flight (a later one, when an earlier one was retried).
+            // Webhooks that had more than their share are asked again, for the rest of the claim's
+            // room, when the others left it unused (one busy webhook among many idle ones).
             var share = Math.Max(8, (2 * request.Max / Math.Max(1, lanes.Count)) + 1);
+            var more = new List<(string WebhookId, int Capacity)>();
             foreach (var (webhookId, capacity) in lanes)
             {
-                using var reader = session.Rows(
-                    """
-                    SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at FROM deliveries x
-                    WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND x.lease_until <= $1
-                      AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM deliveries e
-                          WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid <> x.rowid
-                            AND (e.rowid < x.rowid OR e.lease_until > $1)))
-                    ORDER BY x.next_attempt_at LIMIT $2
-                    """,
-                    webhookId, nowMs, Math.Min(capacity, share));
-                while (reader.Read())
+                var limit = Math.Min(capacity, share);
+                if (Candidates(session, rows, webhookId, nowMs, limit, 0) == limit && capacity > limit)
                 {
-                    rows.Add(new ClaimRow(
-                        reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1), webhookId, reader.GetString(2),
-                        reader.GetNullableString(3), reader.GetInt32(4)));
+                    more.Add((webhookId, capacity));
                 }
+            }
+
+            foreach (var (webhookId, capacity) in more)
+            {
+                var room = request.Max - rows.Count;
+                if (room <= 0)
+                {
+                    break;
+                }
+
+                Candidates(session, rows, webhookId, nowMs, Math.Min(capacity - share, room), share);
             }
 
             rows.Sort(static (x, y) => x.Due != y.Due ? x.Due.CompareTo(y.Due) : x.RowId.CompareTo(y.RowId));
@@ -114,6 +116,32 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         }
 
         return new ClaimResult(claimed, next is { } ms ? UnixTime.FromMs(ms) : null);
+    }
+
+    /// <summary>Adds up to <paramref name="limit"/> of a webhook's due deliveries, after skipping <paramref name="skip"/>; returns how many.</summary>
+    private static int Candidates(SqliteSession session, List<ClaimRow> rows, string webhookId, long nowMs, int limit, int skip)
+    {
+        var found = 0;
+        using var reader = session.Rows(
+            """
+            SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at FROM deliveries x
+            WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND x.lease_until <= $1
+              AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM deliveries e
+                  WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid <> x.rowid
+                    AND (e.rowid < x.rowid OR e.lease_until > $1)))
+            ORDER BY x.next_attempt_at, x.rowid LIMIT $2 OFFSET $3
+            """,
+            webhookId, nowMs, limit, skip);
+        while (reader.Read())
+        {
+            rows.Add(new ClaimRow(
+                reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1), webhookId, reader.GetString(2),
+                reader.GetNullableString(3), reader.GetInt32(4)));
+            found++;
+        }
+
+        return found;
     }
 
     public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>

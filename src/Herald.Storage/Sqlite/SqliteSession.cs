@@ -20,7 +20,10 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     public SqliteConnection Connection => connection;
 
-    /// <summary>Runs <paramref name="sql"/> (one or more statements, no parameters).</summary>
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one or more statements, no parameters). Every statement is
+    /// prepared before the first runs, so none may depend on what an earlier one creates.
+    /// </summary>
     public void Run(string sql) => Step(sql, []);
 
     /// <summary>Runs a statement that returns no rows; returns the number of rows it changed.</summary>
@@ -181,7 +184,7 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
         };
         if (rc != raw.SQLITE_OK)
         {
-            throw new SqliteException($"Binding parameter {slot} failed.", rc);
+            throw new SqliteException($"Binding parameter {slot} failed: {raw.sqlite3_errstr(rc).utf8_to_string()}", rc);
         }
     }
 

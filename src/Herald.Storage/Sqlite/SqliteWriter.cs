@@ -110,13 +110,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (SqliteException ex)
         {
+            // The transaction itself failed (BEGIN, COMMIT, a broken savepoint): nothing of the
+            // batch is stored, and every request learns it at once.
             TryRollback(session);
             foreach (var request in batch)
             {
                 request.Fail(ex);
             }
-
-            return;
         }
 
         foreach (var request in batch)

@@ -99,6 +99,25 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClaimDueAsync_OneBusyWebhookAmongManyIdle_TakesAsMuchAsTheClaimAllows()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await _db.InsertWebhookAsync($"idle-{i:D2}");
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            await _db.PublishAsync($"e{i:D3}", T0.AddMilliseconds(i - 1000), webhookIds: "w1");
+        }
+
+        var claimed = await ClaimWith(T0, new Dictionary<string, int>(), defaultCapacity: 80, max: 64);
+
+        Assert.Equal(64, claimed.Count);
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => $"e{i:D3}-w1"), claimed.Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_CapacityZero_LeavesThatWebhookOut()
     {
         await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
@@ -352,8 +371,8 @@ public sealed class SqliteDeliveryClaimTests : IAsyncLifetime
 
     private static NewDelivery Ordered(string id, string eventId) => NewDelivery(id, "w1", eventId, T0, "o1") with { Ordered = true };
 
-    private Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity) =>
-        _db.Deliveries.ClaimDueAsync(new ClaimRequest("node-a", now, Lease, 100, capacity, defaultCapacity), CancellationToken.None);
+    private Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity, int max = 100) =>
+        _db.Deliveries.ClaimDueAsync(new ClaimRequest("node-a", now, Lease, max, capacity, defaultCapacity), CancellationToken.None);
 
     private Task<ClaimResult> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
         _db.Deliveries.ClaimDueAsync(owner, now, Lease, max, CancellationToken.None);

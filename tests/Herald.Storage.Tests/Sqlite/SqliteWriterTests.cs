@@ -51,6 +51,25 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_TransactionItselfFails_EveryRequestOfTheBatchFailsAndTheWriterKeepsWorking()
+    {
+        using var gate = await HoldWriterAsync();
+        var before = _db.PublishAsync("a", T0, webhookIds: "w1");
+
+        // Ends the batch's transaction from inside a request: its savepoint is gone, so the batch
+        // cannot go on, and nothing of it may be stored or left waiting.
+        var breaking = _db.Writer.ExecuteAsync(session => { session.Run("ROLLBACK;"); return 0; }, CancellationToken.None);
+        gate.Release();
+
+        await Assert.ThrowsAsync<SqliteException>(() => before.WaitAsync(Timeout));
+        await Assert.ThrowsAsync<SqliteException>(() => breaking.WaitAsync(Timeout));
+        Assert.Equal(0, _db.Count("SELECT COUNT(*) FROM events"));
+
+        await _db.PublishAsync("b", T0, webhookIds: "w1").WaitAsync(Timeout);
+        Assert.Equal(["b"], Ids("SELECT id FROM events ORDER BY id"));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_RequestThrowsNonSqliteException_FailsAloneAndWriterKeepsWorking()
     {
         using var gate = await HoldWriterAsync();
