@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;

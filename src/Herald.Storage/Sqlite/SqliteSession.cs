@@ -43,28 +43,14 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
     /// </summary>
     public SqliteRows Rows(string sql, params object?[] values)
     {
-        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        if (!_statements.TryGetValue(sql, out var statements))
-        {
-            statements = Prepare(db, sql, values.Length);
-            _statements[sql] = statements;
-        }
-
+        var (db, statements) = Statements(sql, values.Length);
         if (statements.Length != 1)
         {
             throw new ArgumentException("Rows runs exactly one statement.", nameof(sql));
         }
 
-        var statement = statements[0];
-        for (var i = 0; i < statement.Slots.Length; i++)
-        {
-            if (statement.Slots[i] > 0)
-            {
-                BindValue(statement.Handle, statement.Slots[i], values[i]);
-            }
-        }
-
-        return new SqliteRows(statement.Handle, db);
+        statements[0].Bind(values);
+        return new SqliteRows(statements[0].Handle, db);
     }
 
     public void Dispose()
@@ -88,39 +74,42 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
 
     private int Step(string sql, object?[] values)
     {
-        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        if (!_statements.TryGetValue(sql, out var statements))
-        {
-            statements = Prepare(db, sql, values.Length);
-            _statements[sql] = statements;
-        }
-
+        var (db, statements) = Statements(sql, values.Length);
         var changes = 0;
         foreach (var statement in statements)
         {
-            var handle = statement.Handle;
-            for (var i = 0; i < statement.Slots.Length; i++)
-            {
-                if (statement.Slots[i] > 0)
-                {
-                    BindValue(handle, statement.Slots[i], values[i]);
-                }
-            }
-
-            var rc = raw.sqlite3_step(handle);
+            statement.Bind(values);
+            var rc = raw.sqlite3_step(statement.Handle);
             if (rc is not raw.SQLITE_DONE and not raw.SQLITE_ROW)
             {
-                var error = new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
-                raw.sqlite3_reset(handle);
+                var error = Error(db, rc);
+                raw.sqlite3_reset(statement.Handle);
                 throw error;
             }
 
-            raw.sqlite3_reset(handle);
+            raw.sqlite3_reset(statement.Handle);
             changes = raw.sqlite3_changes(db);
         }
 
         return changes;
     }
+
+    /// <summary>The open connection's handle and the prepared statements of <paramref name="sql"/>, prepared on first use.</summary>
+    private (sqlite3 Db, Prepared[] Statements) Statements(string sql, int parameters)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        if (!_statements.TryGetValue(sql, out var statements))
+        {
+            statements = Prepare(db, sql, parameters);
+            _statements[sql] = statements;
+        }
+
+        return (db, statements);
+    }
+
+    /// <summary>The error SQLite reports for <paramref name="rc"/> on <paramref name="db"/>.</summary>
+    internal static SqliteException Error(sqlite3 db, int rc) =>
+        new(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
 
     private static Prepared[] Prepare(sqlite3 db, string sql, int parameters)
     {
@@ -133,8 +122,9 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
                 var rc = raw.sqlite3_prepare_v2(db, rest, out sqlite3_stmt handle, out var tail);
                 if (rc != raw.SQLITE_OK)
                 {
+                    var error = Error(db, rc);
                     handle.Dispose();
-                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db));
+                    throw error;
                 }
 
                 if (handle.IsInvalid)
@@ -211,7 +201,19 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
     }
 
     /// <summary>A prepared statement and, per positional value, its parameter slot (0: not used by this statement).</summary>
-    private sealed record Prepared(sqlite3_stmt Handle, int[] Slots);
+    private sealed record Prepared(sqlite3_stmt Handle, int[] Slots)
+    {
+        public void Bind(object?[] values)
+        {
+            for (var i = 0; i < Slots.Length; i++)
+            {
+                if (Slots[i] > 0)
+                {
+                    BindValue(Handle, Slots[i], values[i]);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>The rows of a statement run by <see cref="SqliteSession.Rows"/>; columns by position.</summary>
@@ -220,12 +222,12 @@ internal readonly struct SqliteRows(sqlite3_stmt handle, sqlite3 db) : IDisposab
     public bool Read()
     {
         var rc = raw.sqlite3_step(handle);
-        return rc switch
+        if (rc == raw.SQLITE_ROW)
         {
-            raw.SQLITE_ROW => true,
-            raw.SQLITE_DONE => false,
-            _ => throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(db)),
-        };
+            return true;
+        }
+
+        return rc == raw.SQLITE_DONE ? false : throw SqliteSession.Error(db, rc);
     }
 
     public bool IsNull(int column) => raw.sqlite3_column_type(handle, column) == raw.SQLITE_NULL;
