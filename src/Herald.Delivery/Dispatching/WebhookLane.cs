@@ -27,7 +27,6 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     private int _consecutiveFailures;
     private DateTimeOffset _openUntil = DateTimeOffset.MinValue;
     private TimeSpan _openFor = options.CircuitOpenFor;
-    private bool _probing;
     private ClaimedDelivery? _probe;
     private double _averageMs = InitialAverageMs;
 
@@ -189,7 +188,7 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
             }
 
             var halfOpen = _consecutiveFailures >= options.CircuitFailureThreshold;
-            if (halfOpen && _probing)
+            if (halfOpen && _probe is not null)
             {
                 return false;
             }
@@ -203,7 +202,6 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
             delivery = _ready.Dequeue();
             if (halfOpen)
             {
-                _probing = true;
                 _probe = delivery;
             }
 
@@ -222,10 +220,9 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         lock (_gate)
         {
             _inFlight--;
-            var wasProbe = _probing && ReferenceEquals(delivery, _probe);
+            var wasProbe = ReferenceEquals(delivery, _probe);
             if (wasProbe)
             {
-                _probing = false;
                 _probe = null;
             }
 
