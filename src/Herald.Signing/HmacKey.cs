@@ -33,9 +33,7 @@ public sealed class HmacKey
 
         try
         {
-            hmac.AppendData(prefix);
-            hmac.AppendData(body);
-            hmac.GetHashAndReset(destination);
+            Write(hmac, prefix, body, destination);
         }
         catch
         {
@@ -53,5 +51,19 @@ public sealed class HmacKey
             Interlocked.Decrement(ref _pooled);
             hmac.Dispose();
         }
+    }
+
+    /// <summary>HMAC-SHA256 of one message under <paramref name="key"/>, for a caller that signs or checks once.</summary>
+    public static void ComputeOnce(ReadOnlySpan<byte> key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        Write(hmac, prefix, body, destination);
+    }
+
+    private static void Write(IncrementalHash hmac, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        hmac.AppendData(prefix);
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(destination);
     }
 }

@@ -15,7 +15,7 @@ public static class IgniteSignature
     {
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         ComputeMac(secret, timestampMilliseconds, body, mac);
-        return string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
+        return Header(timestampMilliseconds, mac);
     }
 
     /// <summary>
@@ -27,7 +27,7 @@ public static class IgniteSignature
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         key.Compute(Prefix(timestampMilliseconds), body, mac);
-        return string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
+        return Header(timestampMilliseconds, mac);
     }
 
     /// <summary>The reusable signing key of <paramref name="secret"/> for this scheme.</summary>
@@ -94,13 +94,11 @@ public static class IgniteSignature
     private static void ComputeMac(string secret, long timestampMilliseconds, ReadOnlySpan<byte> body, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(secret);
-        var key = Encoding.UTF8.GetBytes(secret);
-        var prefix = Prefix(timestampMilliseconds);
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(prefix);
-        hmac.AppendData(body);
-        hmac.GetHashAndReset(destination);
+        HmacKey.ComputeOnce(Encoding.UTF8.GetBytes(secret), Prefix(timestampMilliseconds), body, destination);
     }
+
+    private static string Header(long timestampMilliseconds, ReadOnlySpan<byte> mac) =>
+        string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
 
     private static byte[] Prefix(long timestampMilliseconds) =>
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestampMilliseconds}."));

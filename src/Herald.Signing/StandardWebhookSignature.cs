@@ -26,23 +26,13 @@ public static class StandardWebhookSignature
     public static string SignAll(IReadOnlyList<byte[]> keys, string messageId, long timestampSeconds, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (keys.Count == 1)
+        var signatures = new string[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
         {
-            return Sign(keys[0], messageId, timestampSeconds, body);
+            signatures[i] = Sign(keys[i], messageId, timestampSeconds, body);
         }
 
-        var builder = new StringBuilder();
-        foreach (var key in keys)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
-
-            builder.Append(Sign(key, messageId, timestampSeconds, body));
-        }
-
-        return builder.ToString();
+        return string.Join(' ', signatures);
     }
 
     /// <summary>
@@ -98,11 +88,7 @@ public static class StandardWebhookSignature
     private static void ComputeMac(ReadOnlySpan<byte> key, string messageId, long timestampSeconds, ReadOnlySpan<byte> body, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(messageId);
-        var prefix = Prefix(messageId, timestampSeconds);
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(prefix);
-        hmac.AppendData(body);
-        hmac.GetHashAndReset(destination);
+        HmacKey.ComputeOnce(key, Prefix(messageId, timestampSeconds), body, destination);
     }
 
     private static byte[] Prefix(string messageId, long timestampSeconds) =>
