@@ -37,7 +37,7 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             ?? ReadText(body, "description", 2000, v => w = w with { Description = v })
             ?? ReadEventType(body, partial, ref w)
             ?? ReadOperation(body, ref w)
-            ?? ReadText(body, "realm", 200, v => w = w with { Realm = v })
+            ?? ReadRealm(body, ref w)
             ?? ReadText(body, "object_id", 200, v => w = w with { ObjectId = v })
             ?? ReadTarget(body, partial, ref w)
             ?? ReadDomain(body, caller, ref w)
@@ -83,6 +83,24 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
         return null;
     }
 
+    /// <summary>Events' realms must be header-safe, so a webhook realm that is not could never match.</summary>
+    private static FieldError? ReadRealm(JsonElement body, ref Webhook w)
+    {
+        string? realm = w.Realm;
+        if (ReadText(body, "realm", 200, v => realm = v) is { } error)
+        {
+            return error;
+        }
+
+        if (realm is not null && HeaderValue.Problem(realm) is { } problem)
+        {
+            return new FieldError($"realm {problem} (it is sent in the X-Webhook-Event header)", "realm");
+        }
+
+        w = w with { Realm = realm };
+        return null;
+    }
+
     private static FieldError? ReadEventType(JsonElement body, bool partial, ref Webhook w)
     {
         if (!body.TryGetProperty("event_type", out var value))
@@ -93,6 +111,11 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
         if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 200 } text)
         {
             return new FieldError("event_type must be a non-empty string", "event_type");
+        }
+
+        if (HeaderValue.Problem(text) is { } problem)
+        {
+            return new FieldError($"event_type {problem} (it is sent in the X-Webhook-Event header)", "event_type");
         }
 
         w = w with { EventType = text };

@@ -94,7 +94,7 @@ internal static class WebhooksApi
 
                 if (document!.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("grace_seconds", out var value))
                 {
-                    if (!value.TryGetInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
+                    if (!value.TryReadInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
                     {
                         return ApiResults.BadRequest("grace_seconds must be a whole number from 0 to 2592000 (30 days)", "grace_seconds");
                     }
