@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Security;
 
 namespace Herald.Delivery.Auth;
 
@@ -111,7 +112,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         }
         catch (HttpRequestException ex)
         {
-            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} failed: {ex.Message}", ex);
+            throw new TokenRequestException($"oauth2 token request to {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} failed: {ex.Message}", ex);
         }
     }
 
@@ -121,7 +122,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         if (!response.IsSuccessStatusCode)
         {
             var detail = text.Length > 200 ? text[..200] : text;
-            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} answered HTTP {(int)response.StatusCode}: {detail}");
+            throw new TokenRequestException($"oauth2 token request to {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} answered HTTP {(int)response.StatusCode}: {detail}");
         }
 
         try
@@ -130,7 +131,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
             var root = document.RootElement;
             if (!root.TryGetProperty("access_token", out var token) || token.GetString() is not { Length: > 0 } value)
             {
-                throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} has no access_token");
+                throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} has no access_token");
             }
 
             // Refresh a little early: 30 s or a tenth of the lifetime, whichever is shorter.
@@ -146,7 +147,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         }
         catch (JsonException)
         {
-            throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} is not JSON");
+            throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} is not JSON");
         }
     }
 

@@ -10,7 +10,7 @@ internal sealed partial class WebhookReader
 {
     private static readonly string[] AuthTypes = ["none", WebhookAuth.Basic, WebhookAuth.Bearer, WebhookAuth.OAuth2];
 
-    private static FieldError? ReadAuth(JsonElement body, bool partial, ref Webhook w)
+    private FieldError? ReadAuth(JsonElement body, bool partial, ref Webhook w)
     {
         if (!body.TryGetProperty("auth", out var value))
         {
@@ -84,11 +84,11 @@ internal sealed partial class WebhookReader
         return null;
     }
 
-    private static FieldError? CheckOAuth(WebhookAuth auth)
+    private FieldError? CheckOAuth(WebhookAuth auth)
     {
-        if (string.IsNullOrEmpty(auth.TokenUrl) || !Uri.TryCreate(auth.TokenUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (CheckUrl(auth.TokenUrl ?? string.Empty, "auth.token_url", "auth.token_url", out _) is { } invalid)
         {
-            return new FieldError("auth.token_url must be an absolute http or https URL", "auth.token_url");
+            return invalid;
         }
 
         if (auth.GrantType is not (WebhookAuth.ClientCredentials or WebhookAuth.PasswordGrant))

@@ -178,10 +178,28 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             path = "hostname";
         }
 
-        if (text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
+        if (CheckUrl(text, path, "the target", out var uri) is { } invalid)
+        {
+            return invalid;
+        }
+
+        w = w with { Url = uri!.AbsoluteUri };
+        return null;
+    }
+
+    /// <summary>
+    /// The rules every outbound URL (the target and an OAuth2 <c>token_url</c>) passes: absolute
+    /// http(s), no credentials in it (they would be echoed by GET and land in errors), and — the SSRF
+    /// guard's definition-time half — a literal address must be allowed; names are checked after DNS
+    /// on every connection.
+    /// </summary>
+    private FieldError? CheckUrl(string text, string path, string what, out Uri? uri)
+    {
+        if (text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
         {
-            return new FieldError("the target must be an absolute http or https URL", path);
+            uri = null;
+            return new FieldError($"{what} must be an absolute http or https URL", path);
         }
 
         if (!string.IsNullOrEmpty(uri.UserInfo))
@@ -189,14 +207,13 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             return new FieldError("credentials in the URL are not allowed; use auth", path);
         }
 
-        // The SSRF guard's definition-time half: literal addresses are checked now; names are
-        // checked after DNS on every connection.
-        if (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) && network.Refusal(literal) is { } why)
+        // A trailing dot marks a name as absolute; "127.0.0.1." is still 127.0.0.1.
+        var host = uri.Host.Trim('[', ']').TrimEnd('.');
+        if (System.Net.IPAddress.TryParse(host, out var literal) && network.Refusal(literal) is { } why)
         {
-            return new FieldError($"the target address {literal} is not public ({why}); allow its network with HERALD_ALLOWED_NETWORKS", path);
+            return new FieldError($"{what} address {literal} is not public ({why}); allow its network with HERALD_ALLOWED_NETWORKS", path);
         }
 
-        w = w with { Url = uri.AbsoluteUri };
         return null;
     }
 
