@@ -44,7 +44,7 @@ internal static class IconikResults
     /// <summary>Re-shapes an error of a shared helper (e.g. <see cref="JsonBody"/>: 400, 413) as iconik's.</summary>
     public static IResult From(IResult error) =>
         error is IValueHttpResult { Value: ApiResults.ErrorBody body } and IStatusCodeHttpResult { StatusCode: { } status }
-            ? Errors(status, body.Error.Message)
+            ? Errors(status, body.Error.Path is null or "$" ? body.Error.Message : $"{body.Error.Path}: {body.Error.Message}")
             : error;
 
     public static IResult NotFound() => Errors(StatusCodes.Status404NotFound, "webhook not found");

@@ -92,7 +92,12 @@ internal static class WebhooksApi
                     return error;
                 }
 
-                if (document!.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("grace_seconds", out var value))
+                if (document!.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return ApiResults.BadRequest("the body must be a JSON object such as {\"grace_seconds\": 3600}", "$");
+                }
+
+                if (document.RootElement.TryGetProperty("grace_seconds", out var value))
                 {
                     if (!value.TryReadInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
                     {
