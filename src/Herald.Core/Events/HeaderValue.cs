@@ -37,7 +37,7 @@ public static class HeaderValue
                 '\r' or '\n' => "contains a line break (CR or LF)",
                 '\0' => "contains NUL",
                 '\t' => null,
-                < ' ' or '\u007f' => $"contains the control character U+{(int)c:X4}",
+                < ' ' or (>= '\u007f' and <= '\u009f') => $"contains the control character U+{(int)c:X4}",
                 > '\u007f' when !allowNonAscii => $"contains the non-ASCII character U+{(int)c:X4}; header values must be ASCII",
                 _ => null,
             };

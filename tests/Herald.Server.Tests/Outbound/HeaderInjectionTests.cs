@@ -5,7 +5,12 @@ using Herald.Core.Webhooks;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Tests.Infrastructure;
 using Herald.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests.Outbound;
 
@@ -25,6 +30,8 @@ public sealed class HeaderInjectionTests
     [InlineData("realm", "\"m\\u001b[31m\"")]
     [InlineData("realm", "\"m\\u007f\"")]
     [InlineData("event_type", "\"assets\\r\\nX-Injected: 1\"")]
+    [InlineData("realm", "\"m\u00e9tadonn\u00e9es\"")]
+    [InlineData("realm", "\"m\\u00e9tadonn\\u00e9es\"")]
     public async Task Publish_HeaderUnsafeField_Returns400AndNothingReachesTheWire(string field, string value)
     {
         await using var raw = new RawReceiver();
@@ -62,6 +69,58 @@ public sealed class HeaderInjectionTests
         var wire = Assert.Single(await raw.WaitForAsync(1));
         AssertOneCleanRequest(wire);
         Assert.Equal(1, raw.Accepted);
+    }
+
+    [Fact]
+    public async Task Deliver_StoredEventWithNonAsciiRealm_FailsTheAttemptNamingTheRule()
+    {
+        await using var raw = new RawReceiver();
+        await using var herald = await HeraldHost.StartAsync();
+        var webhookId = (await herald.Client.CreateWebhookAsync(new { event_type = "assets", url = raw.Url("/hook"), retry_schedule = new[] { 3600 } })).GetProperty("id").GetString()!;
+
+        // Stored before publish refused non-ASCII realms; publish and delivery agree on the rule.
+        var poisoned = await StoreEventAsync(herald, webhookId, realm: "m\u00e9tadonn\u00e9es");
+        await herald.Client.PublishAsync("""{"event_type":"assets","operation":"update","realm":"clean","data":{}}""");
+
+        var error = (await FirstAttemptAsync(herald, poisoned)).GetProperty("error").GetString()!;
+        Assert.Contains("refused to send: header X-Webhook-Event", error, StringComparison.Ordinal);
+        Assert.Contains("non-ASCII", error, StringComparison.Ordinal);
+        AssertOneCleanRequest(Assert.Single(await raw.WaitForAsync(1)));
+    }
+
+    [Theory]
+    [InlineData("""{"access_token":"t\r\nX-Injected: 1\r\n\r\nPOST /smuggled HTTP/1.1","expires_in":3600}""", "refused to send: header Authorization")]
+    [InlineData("""{"access_token":"caf\u00e9","expires_in":3600}""", "refused to send: header Authorization")]
+    [InlineData("""{"access_token":5}""", "has no access_token")]
+    [InlineData("""["access_token"]""", "has no access_token")]
+    [InlineData("""{"access_token":"\ud800"}""", "is not JSON")]
+    [InlineData("""{"access_token":"ok","expires_in":"3600"}""", null)]
+    public async Task Deliver_TokenEndpointAnswersHostileJson_AttemptRecordedAndNothingInjected(string tokenResponse, string? error)
+    {
+        await using var raw = new RawReceiver();
+        await using var tokens = await CannedServer.StartAsync(tokenResponse);
+        await using var herald = await HeraldHost.StartAsync();
+        await herald.Client.CreateWebhookAsync(new
+        {
+            event_type = "assets", url = raw.Url("/hook"), retry_schedule = new[] { 3600 },
+            auth = new { type = "oauth2", token_url = tokens.Url, grant_type = "client_credentials", client_id = "c", client_secret = "s" },
+        });
+
+        var eventId = (await herald.Client.PublishAsync("""{"event_type":"assets","operation":"update","data":{}}""")).GetProperty("ids")[0].GetString();
+
+        var deliveryId = (await herald.Client.GetAsync("api/v1/deliveries")).GetProperty("objects")[0].GetProperty("id").GetString()!;
+        var attempt = await FirstAttemptByDeliveryAsync(herald, deliveryId);
+        Assert.NotNull(eventId);
+        if (error is null)
+        {
+            Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
+            Assert.Contains("Authorization: Bearer ok\r\n", Assert.Single(await raw.WaitForAsync(1)), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains(error, attempt.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(0, raw.Accepted);
+        }
     }
 
     public static TheoryData<string> UnsafeDefinitions => ["header", "bearer"];
@@ -176,5 +235,32 @@ public sealed class HeaderInjectionTests
             },
             what: "the first attempt to be recorded");
         return attempt;
+    }
+
+    /// <summary>A token endpoint that answers every POST with the same JSON text.</summary>
+    private sealed class CannedServer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private CannedServer(WebApplication app, string url) => (_app, Url) = (app, url);
+
+        public string Url { get; }
+
+        public static async Task<CannedServer> StartAsync(string json)
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--urls", "http://127.0.0.1:0"] });
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.MapPost("/token", () => Results.Text(json, "application/json"));
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new CannedServer(app, address.TrimEnd('/') + "/token");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
     }
 }
