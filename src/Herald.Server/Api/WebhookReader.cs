@@ -172,7 +172,17 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
                 return new FieldError("hostname must be a non-empty string", "hostname");
             }
 
-            var suffix = body.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : string.Empty;
+            var suffix = string.Empty;
+            if (body.TryGetProperty("path", out var p) && p.ValueKind != JsonValueKind.Null)
+            {
+                if (p.ValueKind != JsonValueKind.String)
+                {
+                    return new FieldError("path must be a string such as /dam/events", "path");
+                }
+
+                suffix = p.GetString()!;
+            }
+
             var withScheme = hostname.Contains("://", StringComparison.Ordinal) ? hostname : "https://" + hostname;
             text = withScheme.TrimEnd('/') + (suffix.Length == 0 || suffix.StartsWith('/') ? suffix : "/" + suffix);
             path = "hostname";

@@ -96,6 +96,9 @@ public sealed class BadInputTests(BadInputTests.Seeded seeded) : IClassFixture<B
         Add("POST", "api/v1/webhooks", """{"event_type":5,"url":"https://example.com/h"}""", 400, "event_type");
         Add("POST", "api/v1/webhooks", """{"event_type":"as<FF>sets","url":"https://example.com/h"}""", 400, "event_type");
         Add("POST", "api/v1/webhooks", """{"event_type":"assets"}""", 400, "url");
+        Add("POST", "api/v1/webhooks", """{"event_type":"assets","hostname":"example.com","path":5}""", 400, "path");
+        Add("POST", "api/v1/webhooks", """{"event_type":"assets","hostname":5}""", 400, "hostname");
+        Add("POST", "api/v1/webhooks", """{"event_type":"assets","hostname":"169.254.169.254"}""", 400, "hostname");
         Add("POST", "api/v1/webhooks", "[]", 400, "$");
         Add("POST", "api/v1/webhooks", "not json", 400, "$");
         Add("POST", "api/v1/webhooks", string.Empty, 400, "$");
@@ -147,6 +150,7 @@ public sealed class BadInputTests(BadInputTests.Seeded seeded) : IClassFixture<B
 
         // Deliveries and recovery.
         Add("GET", "api/v1/deliveries?cursor=zzzz", null, 400, "cursor");
+        Add("GET", "api/v1/deliveries?cursor=%FF", null, 400, "cursor");
         Add("GET", "api/v1/deliveries?status=bogus", null, 400, "status");
         Add("GET", "api/v1/deliveries?limit=5000", null, 400, "limit");
         Add("GET", "api/v1/deliveries/nope", null, 404, "id");
@@ -192,7 +196,7 @@ public sealed class BadInputTests(BadInputTests.Seeded seeded) : IClassFixture<B
         IconikPost("\"headers\":{\"X-A\":\"a\\r\\nb\"}", "headers.X-A");
         IconikPost("\"url\":\"http://[::127.0.0.1]/\"", "url");
         IconikPost("\"ordering\":5", "ordering");
-        IconikPost("\"system_domain_id\":5", "domain_id");
+        IconikPost("\"system_domain_id\":5", "system_domain_id");
         Add("POST", Iconik, """{"event_type":"as<FF>sets","url":"https://example.com/h"}""", 400, "event_type", Who.Iconik);
         Add("POST", Iconik, """{"event_type":"assets"}""", 400, "url", Who.Iconik);
         Add("POST", Iconik, "[]", 400, "object", Who.Iconik);
