@@ -8,7 +8,7 @@ internal static class ApiResults
 
     public static IResult BadRequest(string message, string? path) => Error(400, message, path);
 
-    public static IResult NotFound(string what) => Error(404, $"{what} not found", "id");
+    public static IResult NotFound(string what) => Error(404, $"{what} not found");
 
     public sealed record ErrorBody(ErrorDetail Error);
 
