@@ -92,7 +92,9 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             return error;
         }
 
-        if (realm is not null && HeaderValue.Problem(realm) is { } problem)
+        // Only a realm given now is judged, so a stored one from before this rule never blocks
+        // an unrelated change (e.g. disabling the webhook).
+        if (realm is not null && body.TryGetProperty("realm", out _) && HeaderValue.Problem(realm) is { } problem)
         {
             return new FieldError($"realm {problem} (it is sent in the X-Webhook-Event header)", "realm");
         }

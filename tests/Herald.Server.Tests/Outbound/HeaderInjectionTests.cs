@@ -123,6 +123,22 @@ public sealed class HeaderInjectionTests
         }
     }
 
+    [Fact]
+    public async Task Patch_StoredWebhookWithUnsafeRealmAndHeader_UnrelatedChangeStillAccepted()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        var id = (await herald.Client.CreateWebhookAsync(new { event_type = "assets", realm = "r", url = "https://example.com/h" })).GetProperty("id").GetString()!;
+        await herald.Services.GetRequiredService<IWebhookStore>().UpdateAsync(
+            id, w => w with { Realm = "m\u00e9tadonn\u00e9es", Headers = new Dictionary<string, string> { ["X-Custom"] = Smuggle } }, CancellationToken.None);
+
+        // An admin must be able to disable a webhook stored before the rules without fixing it first.
+        var patched = await herald.Client.JsonAsync(HttpMethod.Patch, $"api/v1/webhooks/{id}", """{"status":"DISABLED"}""");
+        using var refused = await herald.Client.SendAsync(HttpMethod.Patch, $"api/v1/webhooks/{id}", """{"realm":"m\u00e9tadonn\u00e9es"}""");
+
+        Assert.Equal("DISABLED", patched.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
     public static TheoryData<string> UnsafeDefinitions => ["header", "bearer"];
 
     [Theory]
