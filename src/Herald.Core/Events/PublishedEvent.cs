@@ -78,10 +78,25 @@ public static class EventEnvelopeReader
             }
         }
 
+        // event_type, realm and operation make the X-Webhook-Event header (operation is one of
+        // the known names, so already safe): refuse what is not header-safe here, not at delivery.
+        var realm = OptionalString(element, "realm");
+        if (HeaderValue.Problem(eventType) is { } typeProblem)
+        {
+            error = new ValidationError($"event_type {typeProblem}", pathPrefix + "event_type");
+            return false;
+        }
+
+        if (realm is not null && HeaderValue.Problem(realm) is { } realmProblem)
+        {
+            error = new ValidationError($"realm {realmProblem}", pathPrefix + "realm");
+            return false;
+        }
+
         published = new PublishedEvent(
             eventType,
             operation,
-            OptionalString(element, "realm"),
+            realm,
             OptionalString(element, "object_id"),
             OptionalString(element, "system_domain_id"),
             OptionalString(element, "request_id"),

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Security;
 
 namespace Herald.Delivery.Auth;
 
@@ -111,7 +112,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         }
         catch (HttpRequestException ex)
         {
-            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} failed: {ex.Message}", ex);
+            throw new TokenRequestException($"oauth2 token request to {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} failed: {ex.Message}", ex);
         }
     }
 
@@ -121,21 +122,23 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         if (!response.IsSuccessStatusCode)
         {
             var detail = text.Length > 200 ? text[..200] : text;
-            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} answered HTTP {(int)response.StatusCode}: {detail}");
+            throw new TokenRequestException($"oauth2 token request to {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} answered HTTP {(int)response.StatusCode}: {detail}");
         }
 
         try
         {
             using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
-            if (!root.TryGetProperty("access_token", out var token) || token.GetString() is not { Length: > 0 } value)
+            // Kind checks first: JsonElement's accessors throw on a value of another kind.
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("access_token", out var token)
+                || token.ValueKind != JsonValueKind.String || token.GetString() is not { Length: > 0 } value)
             {
-                throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} has no access_token");
+                throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} has no access_token");
             }
 
             // Refresh a little early: 30 s or a tenth of the lifetime, whichever is shorter.
             var validUntil = DateTimeOffset.MaxValue;
-            if (root.TryGetProperty("expires_in", out var expires) && expires.TryGetInt32(out var seconds) && seconds > 0)
+            if (root.TryGetProperty("expires_in", out var expires) && expires.ValueKind == JsonValueKind.Number && expires.TryGetInt32(out var seconds) && seconds > 0)
             {
                 var lifetime = TimeSpan.FromSeconds(seconds);
                 var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, lifetime.Ticks / 10));
@@ -144,9 +147,10 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
 
             return new CachedToken(value, validUntil);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} is not JSON");
+            // InvalidOperationException: an access_token that is not valid UTF-8.
+            throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} is not JSON");
         }
     }
 

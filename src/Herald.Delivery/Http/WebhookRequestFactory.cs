@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Signing;
 using Herald.Storage;
@@ -28,15 +29,25 @@ public static class WebhookRequestFactory
             Version = System.Net.HttpVersion.Version11,
         };
         request.Content.Headers.ContentType = Json;
-        foreach (var (name, value) in webhook.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
         var headers = request.Headers;
-        if (authorization is not null)
+        try
         {
-            headers.TryAddWithoutValidation("Authorization", authorization);
+            foreach (var (name, value) in webhook.Headers)
+            {
+                Add(headers, name, value, "custom header");
+            }
+
+            if (authorization is not null)
+            {
+                Add(headers, "Authorization", authorization, "the credentials");
+            }
+
+            Add(headers, WebhookHeaders.Event, delivery.EventName, "the event name (event_type, realm, operation)");
+        }
+        catch
+        {
+            request.Dispose();
+            throw;
         }
 
         headers.TryAddWithoutValidation(WebhookHeaders.Id, delivery.Id);
@@ -48,9 +59,29 @@ public static class WebhookRequestFactory
         }
 
         headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
-        headers.TryAddWithoutValidation(WebhookHeaders.Event, delivery.EventName);
         headers.TryAddWithoutValidation(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
         return request;
+    }
+
+    /// <summary>
+    /// Adds a header built from stored or fetched text only when it is header-safe: the API refuses
+    /// unsafe values at the door, and this refuses rows stored before it did (and tokens from a
+    /// token endpoint), so a CR/LF can never add a header or smuggle a request onto the wire.
+    /// The attempt fails with the reason instead; the value itself is not repeated (it may be a secret).
+    /// </summary>
+    private static void Add(HttpRequestHeaders headers, string name, string value, string what)
+    {
+        if (!HeaderValue.IsToken(name))
+        {
+            throw new HttpRequestException($"refused to send: the header name of {what} is not a valid HTTP token");
+        }
+
+        if (HeaderValue.Problem(value) is { } problem)
+        {
+            throw new HttpRequestException($"refused to send: header {name} ({what}) {problem}");
+        }
+
+        headers.TryAddWithoutValidation(name, value);
     }
 
     /// <summary>The keys that sign at <paramref name="now"/>, made once until the earliest active secret expires.</summary>

@@ -8,15 +8,25 @@ namespace Herald.Delivery.Security;
 /// and connects only to a checked address — so a name that resolves (or re-resolves, DNS
 /// rebinding) to an internal address is never reached.
 /// </summary>
-public sealed class GuardedConnector(NetworkPolicy policy)
+public sealed class GuardedConnector(NetworkPolicy policy, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
 {
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve = resolve ?? Dns.GetHostAddressesAsync;
+
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var host = context.DnsEndPoint.Host;
+        return ConnectAsync(context.DnsEndPoint, cancellationToken);
+    }
+
+    /// <summary>Resolves <paramref name="endpoint"/>'s host (through the resolver given, DNS by default) and dials only allowed addresses.</summary>
+    public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        // "127.0.0.1." is the same address as "127.0.0.1": a trailing dot only marks a name as absolute.
+        var host = endpoint.Host.TrimEnd('.');
         var addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken);
+            : await _resolve(host, cancellationToken);
         var refusals = new List<string>();
         var allowed = new List<IPAddress>();
         foreach (var address in addresses)
@@ -41,7 +51,7 @@ public sealed class GuardedConnector(NetworkPolicy policy)
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(allowed.ToArray(), context.DnsEndPoint.Port, cancellationToken);
+            await socket.ConnectAsync(allowed.ToArray(), endpoint.Port, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch

@@ -29,8 +29,12 @@ public sealed class NetworkPolicy
         (IPNetwork.Parse("240.0.0.0/4"), "reserved"),
         (IPNetwork.Parse("::/128"), "unspecified"),
         (IPNetwork.Parse("::1/128"), "loopback"),
+        (IPNetwork.Parse("::/96"), "IPv4-compatible (deprecated)"),
+        (IPNetwork.Parse("::ffff:0:0:0/96"), "IPv4-translated (SIIT)"),
         (IPNetwork.Parse("64:ff9b::/96"), "NAT64"),
+        (IPNetwork.Parse("64:ff9b:1::/48"), "NAT64 (local use)"),
         (IPNetwork.Parse("100::/64"), "discard"),
+        (IPNetwork.Parse("2001::/32"), "Teredo"),
         (IPNetwork.Parse("2001:db8::/32"), "documentation"),
         (IPNetwork.Parse("2002::/16"), "6to4"),
         (IPNetwork.Parse("fc00::/7"), "private (unique local)"),
@@ -67,7 +71,13 @@ public sealed class NetworkPolicy
         return new NetworkPolicy(networks);
     }
 
-    /// <summary>Null when delivery may connect to <paramref name="address"/>; else why not (e.g. "loopback").</summary>
+    /// <summary>
+    /// Null when delivery may connect to <paramref name="address"/>; else why not (e.g. "loopback").
+    /// An IPv6 address that embeds an IPv4 one (IPv4-compatible <c>::a.b.c.d</c>, SIIT
+    /// <c>::ffff:0:a.b.c.d</c>, NAT64 <c>64:ff9b::a.b.c.d</c>, 6to4 <c>2002:aabb:ccdd::</c>) is refused
+    /// when the embedded address is, whatever the IPv6 range itself would say; IPv4-mapped
+    /// <c>::ffff:a.b.c.d</c> is judged as the IPv4 address it is.
+    /// </summary>
     public string? Refusal(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -76,12 +86,14 @@ public sealed class NetworkPolicy
             address = address.MapToIPv4();
         }
 
-        foreach (var network in _allowed)
+        if (IsAllowed(address))
         {
-            if (network.BaseAddress.AddressFamily == address.AddressFamily && network.Contains(address))
-            {
-                return null;
-            }
+            return null;
+        }
+
+        if (Embedded(address) is ({ } inner, var form) && Refusal(inner) is { } why)
+        {
+            return $"{why}: {inner} embedded in {form}";
         }
 
         foreach (var (network, kind) in Blocked)
@@ -93,5 +105,56 @@ public sealed class NetworkPolicy
         }
 
         return address.Equals(IPAddress.Broadcast) ? "broadcast" : null;
+    }
+
+    private bool IsAllowed(IPAddress address)
+    {
+        foreach (var network in _allowed)
+        {
+            if (network.BaseAddress.AddressFamily == address.AddressFamily && network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The IPv4 address an IPv6 one carries, and the form's name; nulls when it carries none.</summary>
+    private static (IPAddress? Inner, string Form) Embedded(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return (null, string.Empty);
+        }
+
+        Span<byte> b = stackalloc byte[16];
+        address.TryWriteBytes(b, out _);
+        var low = new IPAddress(b[12..]);
+        if (b[..10].IndexOfAnyExcept((byte)0) < 0)
+        {
+            // ::a.b.c.d (b[10..12] == 0) and ::ffff:0:a.b.c.d are caught here only when b[10..12]
+            // is 0000; ::1 and :: are listed by themselves and reach this only when allowed.
+            return b[10] == 0 && b[11] == 0 && !IPAddress.IPv6Loopback.Equals(address) && !IPAddress.IPv6Any.Equals(address)
+                ? (low, "an IPv4-compatible IPv6 address")
+                : (null, string.Empty);
+        }
+
+        if (b[..8].IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+        {
+            return (low, "an IPv4-translated (SIIT) IPv6 address");
+        }
+
+        if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4..12].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return (low, "a NAT64 IPv6 address");
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return (new IPAddress(b[2..6]), "a 6to4 IPv6 address");
+        }
+
+        return (null, string.Empty);
     }
 }

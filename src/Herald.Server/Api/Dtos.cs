@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Security;
 using Herald.Storage;
 
 namespace Herald.Server;
@@ -53,7 +54,7 @@ internal sealed record AuthResponse(
 {
     public static AuthResponse From(WebhookAuth? auth) => auth is null
         ? new AuthResponse("none", null, null, null, null, null)
-        : new AuthResponse(auth.Type, auth.Username, auth.TokenUrl, auth.GrantType, auth.ClientId, auth.Scope);
+        : new AuthResponse(auth.Type, auth.Username, UrlRedaction.WithoutUserInfo(auth.TokenUrl), auth.GrantType, auth.ClientId, auth.Scope);
 }
 
 internal sealed record PayloadResponse(string Body, IReadOnlyList<string> Fields);

@@ -38,13 +38,21 @@ internal static class IconikResults
     public static IResult Errors(int status, string message) => Results.Json(new IconikErrors([message]), statusCode: status);
 
     /// <summary>iconik's errors are bare strings, so the field is named in the text when the message lacks it.</summary>
-    public static IResult From(FieldError error) =>
-        Errors(error.Status, error.Path == "$" || error.Message.Contains(error.Path, StringComparison.Ordinal) ? error.Message : $"{error.Path}: {error.Message}");
+    public static IResult From(FieldError error)
+    {
+        // iconik calls the domain system_domain_id (the routes map it onto Herald's domain_id).
+        if (error.Path == "domain_id" && !error.Message.Contains("system_domain_id", StringComparison.Ordinal))
+        {
+            error = error with { Path = "system_domain_id", Message = error.Message.Replace("domain_id", "system_domain_id", StringComparison.Ordinal) };
+        }
+
+        return Errors(error.Status, error.Path == "$" || error.Message.Contains(error.Path, StringComparison.Ordinal) ? error.Message : $"{error.Path}: {error.Message}");
+    }
 
     /// <summary>Re-shapes an error of a shared helper (e.g. <see cref="JsonBody"/>: 400, 413) as iconik's.</summary>
     public static IResult From(IResult error) =>
         error is IValueHttpResult { Value: ApiResults.ErrorBody body } and IStatusCodeHttpResult { StatusCode: { } status }
-            ? Errors(status, body.Error.Message)
+            ? Errors(status, body.Error.Path is null or "$" ? body.Error.Message : $"{body.Error.Path}: {body.Error.Message}")
             : error;
 
     public static IResult NotFound() => Errors(StatusCodes.Status404NotFound, "webhook not found");

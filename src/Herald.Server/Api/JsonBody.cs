@@ -33,14 +33,23 @@ internal static class JsonBody
             return (null, null, ApiResults.BadRequest("the body is empty; a JSON document is required", "$"));
         }
 
+        JsonDocument document;
         try
         {
-            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 128 }), bytes, null);
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 128 });
         }
         catch (JsonException ex)
         {
             var where = $"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}";
             return (null, null, ApiResults.BadRequest($"malformed JSON at {where}", ex.Path ?? "$"));
         }
+
+        if (JsonText.FindInvalid(document.RootElement, bytes) is { } path)
+        {
+            document.Dispose();
+            return (null, null, ApiResults.BadRequest("the body holds text that is not valid UTF-8 (or an unpaired surrogate escape); keys and strings must be valid Unicode", path));
+        }
+
+        return (document, bytes, null);
     }
 }

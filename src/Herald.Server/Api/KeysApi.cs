@@ -17,7 +17,7 @@ internal static class KeysApi
     {
         if (!context.Caller().IsAdmin)
         {
-            return ApiResults.Error(403, "only the admin key can create keys");
+            return ApiResults.Error(403, "only the admin key can create keys", "headers.Authorization");
         }
 
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
@@ -62,7 +62,7 @@ internal static class KeysApi
     {
         if (!context.Caller().IsAdmin)
         {
-            return ApiResults.Error(403, "only the admin key can revoke keys");
+            return ApiResults.Error(403, "only the admin key can revoke keys", "headers.Authorization");
         }
 
         if (!await store.DeleteAsync(id, ct))

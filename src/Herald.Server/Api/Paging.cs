@@ -18,8 +18,19 @@ internal static class Paging
             return false;
         }
 
+        // A cursor is the id of the last row of the previous page: ids are lowercase UUID strings,
+        // so anything else was not handed out by Herald and would silently page from nowhere.
         var cursor = request.Query["cursor"].ToString();
+        if (cursor.Length > 0 && !IsId(cursor))
+        {
+            error = ApiResults.BadRequest("cursor is not one Herald handed out; pass the previous page's next value unchanged", "cursor");
+            return false;
+        }
+
         page = new PageRequest(limit, cursor.Length == 0 ? null : cursor);
         return true;
     }
+
+    private static bool IsId(string text) =>
+        Guid.TryParseExact(text, "D", out var id) && string.Equals(id.ToString(), text, StringComparison.Ordinal);
 }

@@ -55,7 +55,7 @@ internal static class QueryApi
 
             if (!queries.TryCompile(text, out var query, out var invalid))
             {
-                return Results.BadRequest(new { error = new { message = invalid!.Message, position = invalid.Position } });
+                return Results.BadRequest(new { error = new { message = invalid!.Message, path = "query", position = invalid.Position } });
             }
 
             return Results.Ok(new { matches = query!.Matches(evt) });

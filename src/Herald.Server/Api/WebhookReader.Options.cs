@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Payload;
 
@@ -9,7 +10,7 @@ internal sealed partial class WebhookReader
 {
     private static readonly string[] AuthTypes = ["none", WebhookAuth.Basic, WebhookAuth.Bearer, WebhookAuth.OAuth2];
 
-    private static FieldError? ReadAuth(JsonElement body, bool partial, ref Webhook w)
+    private FieldError? ReadAuth(JsonElement body, bool partial, ref Webhook w)
     {
         if (!body.TryGetProperty("auth", out var value))
         {
@@ -22,7 +23,7 @@ internal sealed partial class WebhookReader
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty("type", out var typeValue) || typeValue.GetString() is not { } type || !AuthTypes.Contains(type))
+        if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty("type", out var typeValue) || typeValue.AsString() is not { } type || !AuthTypes.Contains(type))
         {
             return new FieldError("auth must be an object with type none, basic, bearer or oauth2", "auth.type");
         }
@@ -56,9 +57,12 @@ internal sealed partial class WebhookReader
                 return new FieldError($"auth.{property.Name} must be a string", $"auth.{property.Name}");
             }
 
-            if (property.Value.GetString() is { } text && !HeaderRules.IsValidValue(text))
+            // A bearer token is sent as it is; the other values are encoded first (Basic: base64 of
+            // UTF-8; OAuth2: a form body), so they may hold non-ASCII but never control characters.
+            if (property.Value.GetString() is { } text
+                && HeaderValue.Problem(text, HeaderValue.MaxLength, allowNonAscii: property.Name != "token") is { } problem)
             {
-                return new FieldError($"auth.{property.Name} has control characters", $"auth.{property.Name}");
+                return new FieldError($"auth.{property.Name} {problem}", $"auth.{property.Name}");
             }
         }
 
@@ -80,11 +84,11 @@ internal sealed partial class WebhookReader
         return null;
     }
 
-    private static FieldError? CheckOAuth(WebhookAuth auth)
+    private FieldError? CheckOAuth(WebhookAuth auth)
     {
-        if (string.IsNullOrEmpty(auth.TokenUrl) || !Uri.TryCreate(auth.TokenUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (CheckUrl(auth.TokenUrl ?? string.Empty, "auth.token_url", "auth.token_url", out _) is { } invalid)
         {
-            return new FieldError("auth.token_url must be an absolute http or https URL", "auth.token_url");
+            return invalid;
         }
 
         if (auth.GrantType is not (WebhookAuth.ClientCredentials or WebhookAuth.PasswordGrant))
@@ -130,7 +134,7 @@ internal sealed partial class WebhookReader
         var mode = PayloadOptions.Envelope;
         if (value.TryGetProperty("body", out var modeValue) && modeValue.ValueKind != JsonValueKind.Null)
         {
-            mode = modeValue.GetString() ?? string.Empty;
+            mode = modeValue.AsString() ?? string.Empty;
             if (mode is not (PayloadOptions.Envelope or PayloadOptions.Data))
             {
                 return new FieldError("payload.body must be \"envelope\" or \"data\"", "payload.body");
@@ -176,13 +180,13 @@ internal sealed partial class WebhookReader
             return null;
         }
 
-        if (ordering.ValueKind == JsonValueKind.Null || ordering.ValueEquals(WebhookOrdering.None))
+        if (ordering.ValueKind == JsonValueKind.Null || ordering.IsString(WebhookOrdering.None))
         {
             w = w with { Ordering = WebhookOrdering.None };
             return null;
         }
 
-        if (!ordering.ValueEquals(WebhookOrdering.Object))
+        if (!ordering.IsString(WebhookOrdering.Object))
         {
             return new FieldError("ordering must be \"none\" or \"object\"", "ordering");
         }
@@ -199,7 +203,7 @@ internal sealed partial class WebhookReader
             {
                 w = w with { MaxConcurrency = null };
             }
-            else if (!concurrency.TryGetInt32(out var limit) || limit < 1 || limit > WebhookLimits.MaxConcurrency)
+            else if (!concurrency.TryReadInt32(out var limit) || limit < 1 || limit > WebhookLimits.MaxConcurrency)
             {
                 return new FieldError($"max_concurrency must be a whole number from 1 to {WebhookLimits.MaxConcurrency}", "max_concurrency");
             }
@@ -215,7 +219,7 @@ internal sealed partial class WebhookReader
             {
                 w = w with { RateLimit = null };
             }
-            else if (!rate.TryGetDouble(out var perSecond) || perSecond < 0.01 || perSecond > WebhookLimits.MaxRateLimit)
+            else if (!rate.TryReadDouble(out var perSecond) || perSecond < 0.01 || perSecond > WebhookLimits.MaxRateLimit)
             {
                 return new FieldError($"rate_limit must be requests per second from 0.01 to {WebhookLimits.MaxRateLimit}", "rate_limit");
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Signing;
 
@@ -41,7 +42,7 @@ internal sealed partial class WebhookReader
                 return new FieldError($"at most {WebhookLimits.MaxHeaders} custom headers are allowed", "headers");
             }
 
-            if (!HeaderRules.IsToken(header.Name))
+            if (!HeaderValue.IsToken(header.Name))
             {
                 return new FieldError($"'{header.Name}' is not a valid header name", path);
             }
@@ -56,9 +57,9 @@ internal sealed partial class WebhookReader
                 return new FieldError($"header '{header.Name}' must have a string value", path);
             }
 
-            if (!HeaderRules.IsValidValue(text))
+            if (HeaderValue.Problem(text) is { } problem)
             {
-                return new FieldError($"header '{header.Name}' has a value with control characters (CR, LF, NUL are not allowed)", path);
+                return new FieldError($"header '{header.Name}' {problem}", path);
             }
 
             if (!headers.TryAdd(header.Name, text))
@@ -75,7 +76,7 @@ internal sealed partial class WebhookReader
     {
         if (body.TryGetProperty("timeout_seconds", out var timeout) && timeout.ValueKind != JsonValueKind.Null)
         {
-            if (!timeout.TryGetInt32(out var seconds) || seconds < 1 || seconds > WebhookLimits.MaxTimeoutSeconds)
+            if (!timeout.TryReadInt32(out var seconds) || seconds < 1 || seconds > WebhookLimits.MaxTimeoutSeconds)
             {
                 return new FieldError($"timeout_seconds must be a whole number from 1 to {WebhookLimits.MaxTimeoutSeconds}", "timeout_seconds");
             }
@@ -103,7 +104,7 @@ internal sealed partial class WebhookReader
         var index = 0;
         foreach (var item in schedule.EnumerateArray())
         {
-            if (!item.TryGetInt32(out var delay) || delay < 0 || delay > WebhookLimits.MaxRetryDelaySeconds)
+            if (!item.TryReadInt32(out var delay) || delay < 0 || delay > WebhookLimits.MaxRetryDelaySeconds)
             {
                 return new FieldError($"each retry delay must be a whole number of seconds from 0 to {WebhookLimits.MaxRetryDelaySeconds}", $"retry_schedule[{index}]");
             }

@@ -37,7 +37,7 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             ?? ReadText(body, "description", 2000, v => w = w with { Description = v })
             ?? ReadEventType(body, partial, ref w)
             ?? ReadOperation(body, ref w)
-            ?? ReadText(body, "realm", 200, v => w = w with { Realm = v })
+            ?? ReadRealm(body, ref w)
             ?? ReadText(body, "object_id", 200, v => w = w with { ObjectId = v })
             ?? ReadTarget(body, partial, ref w)
             ?? ReadDomain(body, caller, ref w)
@@ -83,6 +83,26 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
         return null;
     }
 
+    /// <summary>Events' realms must be header-safe, so a webhook realm that is not could never match.</summary>
+    private static FieldError? ReadRealm(JsonElement body, ref Webhook w)
+    {
+        string? realm = w.Realm;
+        if (ReadText(body, "realm", 200, v => realm = v) is { } error)
+        {
+            return error;
+        }
+
+        // Only a realm given now is judged, so a stored one from before this rule never blocks
+        // an unrelated change (e.g. disabling the webhook).
+        if (realm is not null && body.TryGetProperty("realm", out _) && HeaderValue.Problem(realm) is { } problem)
+        {
+            return new FieldError($"realm {problem} (it is sent in the X-Webhook-Event header)", "realm");
+        }
+
+        w = w with { Realm = realm };
+        return null;
+    }
+
     private static FieldError? ReadEventType(JsonElement body, bool partial, ref Webhook w)
     {
         if (!body.TryGetProperty("event_type", out var value))
@@ -93,6 +113,11 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
         if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 200 } text)
         {
             return new FieldError("event_type must be a non-empty string", "event_type");
+        }
+
+        if (HeaderValue.Problem(text) is { } problem)
+        {
+            return new FieldError($"event_type {problem} (it is sent in the X-Webhook-Event header)", "event_type");
         }
 
         w = w with { EventType = text };
@@ -149,16 +174,44 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
                 return new FieldError("hostname must be a non-empty string", "hostname");
             }
 
-            var suffix = body.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : string.Empty;
+            var suffix = string.Empty;
+            if (body.TryGetProperty("path", out var p) && p.ValueKind != JsonValueKind.Null)
+            {
+                if (p.ValueKind != JsonValueKind.String)
+                {
+                    return new FieldError("path must be a string such as /dam/events", "path");
+                }
+
+                suffix = p.GetString()!;
+            }
+
             var withScheme = hostname.Contains("://", StringComparison.Ordinal) ? hostname : "https://" + hostname;
             text = withScheme.TrimEnd('/') + (suffix.Length == 0 || suffix.StartsWith('/') ? suffix : "/" + suffix);
             path = "hostname";
         }
 
-        if (text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
+        if (CheckUrl(text, path, "the target", out var uri) is { } invalid)
+        {
+            return invalid;
+        }
+
+        w = w with { Url = uri!.AbsoluteUri };
+        return null;
+    }
+
+    /// <summary>
+    /// The rules every outbound URL (the target and an OAuth2 <c>token_url</c>) passes: absolute
+    /// http(s), no credentials in it (they would be echoed by GET and land in errors), and — the SSRF
+    /// guard's definition-time half — a literal address must be allowed; names are checked after DNS
+    /// on every connection.
+    /// </summary>
+    private FieldError? CheckUrl(string text, string path, string what, out Uri? uri)
+    {
+        if (text.Length > 2048 || !Uri.TryCreate(text, UriKind.Absolute, out uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
         {
-            return new FieldError("the target must be an absolute http or https URL", path);
+            uri = null;
+            return new FieldError($"{what} must be an absolute http or https URL", path);
         }
 
         if (!string.IsNullOrEmpty(uri.UserInfo))
@@ -166,14 +219,13 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             return new FieldError("credentials in the URL are not allowed; use auth", path);
         }
 
-        // The SSRF guard's definition-time half: literal addresses are checked now; names are
-        // checked after DNS on every connection.
-        if (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) && network.Refusal(literal) is { } why)
+        // A trailing dot marks a name as absolute; "127.0.0.1." is still 127.0.0.1.
+        var host = uri.Host.Trim('[', ']').TrimEnd('.');
+        if (System.Net.IPAddress.TryParse(host, out var literal) && network.Refusal(literal) is { } why)
         {
-            return new FieldError($"the target address {literal} is not public ({why}); allow its network with HERALD_ALLOWED_NETWORKS", path);
+            return new FieldError($"{what} address {literal} is not public ({why}); allow its network with HERALD_ALLOWED_NETWORKS", path);
         }
 
-        w = w with { Url = uri.AbsoluteUri };
         return null;
     }
 

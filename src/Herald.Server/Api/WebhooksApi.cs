@@ -92,9 +92,14 @@ internal static class WebhooksApi
                     return error;
                 }
 
-                if (document!.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("grace_seconds", out var value))
+                if (document!.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    if (!value.TryGetInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
+                    return ApiResults.BadRequest("the body must be a JSON object such as {\"grace_seconds\": 3600}", "$");
+                }
+
+                if (document.RootElement.TryGetProperty("grace_seconds", out var value))
+                {
+                    if (!value.TryReadInt32(out var seconds) || seconds < 0 || seconds > 30 * 24 * 3600)
                     {
                         return ApiResults.BadRequest("grace_seconds must be a whole number from 0 to 2592000 (30 days)", "grace_seconds");
                     }

@@ -254,6 +254,31 @@ public sealed class EventEnvelopeReaderTests
     }
 
     [Theory]
+    [InlineData("""{"event_type":"assets","operation":"update","realm":"a\r\nX-Injected: 1","data":{}}""", "realm", "line break")]
+    [InlineData("""{"event_type":"assets","operation":"update","realm":"m\u00e9tadonn\u00e9es","data":{}}""", "realm", "non-ASCII")]
+    [InlineData("""{"event_type":"assets","operation":"update","realm":"a\u0000","data":{}}""", "realm", "NUL")]
+    [InlineData("""{"event_type":"assets\nX: 1","operation":"update","data":{}}""", "event_type", "line break")]
+    [InlineData("""{"event_type":"caf\u00e9","operation":"update","data":{}}""", "event_type", "non-ASCII")]
+    public void TryRead_HeaderUnsafeEventTypeOrRealm_FailsWithPath(string json, string path, string why)
+    {
+        var (ok, published, error) = Read(json, "[2].");
+
+        Assert.False(ok);
+        Assert.Null(published);
+        Assert.Equal("[2]." + path, error!.Path);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryRead_NonAsciiOutsideHeaderFields_IsAccepted()
+    {
+        var (ok, published, _) = Read("""{"event_type":"assets","operation":"update","realm":"metadata","object_id":"caf\u00e9","data":{"title":"m\u00e9tadonn\u00e9es"}}""");
+
+        Assert.True(ok);
+        Assert.Equal("caf\u00e9", published!.ObjectId);
+    }
+
+    [Theory]
     [InlineData("assets", "metadata", "update", "assets.metadata.update")]
     [InlineData("collections", null, "delete", "collections.delete")]
     public void EventName_RealmPresentOrAbsent_FormatsDottedName(string eventType, string? realm, string operation, string expected)

@@ -30,6 +30,36 @@ public sealed class NetworkPolicyTests
     }
 
     [Theory]
+    [InlineData("::127.0.0.1", "loopback: 127.0.0.1 embedded in an IPv4-compatible IPv6 address")]
+    [InlineData("::a9fe:a9fe", "link-local (cloud metadata): 169.254.169.254 embedded in an IPv4-compatible IPv6 address")]
+    [InlineData("::ffff:0:a9fe:a9fe", "link-local (cloud metadata): 169.254.169.254 embedded in an IPv4-translated (SIIT) IPv6 address")]
+    [InlineData("::ffff:0:10.0.0.1", "private: 10.0.0.1 embedded in an IPv4-translated (SIIT) IPv6 address")]
+    [InlineData("64:ff9b::a9fe:a9fe", "link-local (cloud metadata): 169.254.169.254 embedded in a NAT64 IPv6 address")]
+    [InlineData("64:ff9b::7f00:1", "loopback: 127.0.0.1 embedded in a NAT64 IPv6 address")]
+    [InlineData("2002:a9fe:a9fe::1", "link-local (cloud metadata): 169.254.169.254 embedded in a 6to4 IPv6 address")]
+    [InlineData("2002:7f00:1::", "loopback: 127.0.0.1 embedded in a 6to4 IPv6 address")]
+    [InlineData("::8.8.8.8", "IPv4-compatible (deprecated)")]
+    [InlineData("::ffff:0:8.8.8.8", "IPv4-translated (SIIT)")]
+    [InlineData("64:ff9b::808:808", "NAT64")]
+    [InlineData("64:ff9b:1::808:808", "NAT64 (local use)")]
+    [InlineData("2002:808:808::1", "6to4")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo")]
+    public void Refusal_IPv6EmbeddingIPv4_JudgedByTheEmbeddedAddressAndItsRange(string address, string kind)
+    {
+        Assert.Equal(kind, NetworkPolicy.PublicOnly.Refusal(IPAddress.Parse(address)));
+    }
+
+    [Fact]
+    public void Refusal_EmbeddedLoopbackWithLoopbackAllowed_StillRefusedByTheTranslationRange()
+    {
+        var policy = NetworkPolicy.Parse("127.0.0.0/8");
+
+        Assert.Null(policy.Refusal(IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.Equal("IPv4-compatible (deprecated)", policy.Refusal(IPAddress.Parse("::127.0.0.1")));
+        Assert.Equal("NAT64", policy.Refusal(IPAddress.Parse("64:ff9b::7f00:1")));
+    }
+
+    [Theory]
     [InlineData("8.8.8.8")]
     [InlineData("1.1.1.1")]
     [InlineData("172.32.0.1")]

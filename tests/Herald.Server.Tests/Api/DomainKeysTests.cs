@@ -70,6 +70,38 @@ public sealed class DomainKeysTests
     }
 
     [Fact]
+    public async Task Publish_TwoDomainsSameIdempotencyKey_EachGetsItsOwnIdsAndDeliveries()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var herald = await HeraldHost.StartAsync();
+        using var tenantA = await TenantAsync(herald, DomainA);
+        using var tenantB = await TenantAsync(herald, DomainB);
+        await tenantA.CreateWebhookAsync(new { event_type = "assets", url = receiver.Url("/a") });
+        await tenantB.CreateWebhookAsync(new { event_type = "assets", url = receiver.Url("/b") });
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "shared-key-1" };
+        const string Body = """{"event_type":"assets","operation":"update","object_id":"o-1","data":{"n":1}}""";
+
+        var fromA = (await tenantA.PublishAsync(Body, key)).GetProperty("ids")[0].GetString();
+        var fromB = (await tenantB.PublishAsync(Body, key)).GetProperty("ids")[0].GetString();
+        var againA = (await tenantA.PublishAsync(Body, key)).GetProperty("ids")[0].GetString();
+
+        Assert.NotEqual(fromA, fromB);
+        Assert.Equal(fromA, againA);
+        await receiver.WaitForAsync(2);
+        var deliveriesA = (await tenantA.GetAsync("api/v1/deliveries")).GetProperty("objects");
+        var deliveriesB = (await tenantB.GetAsync("api/v1/deliveries")).GetProperty("objects");
+        Assert.Equal([fromA], deliveriesA.EnumerateArray().Select(d => d.GetProperty("event_id").GetString()));
+        Assert.Equal([fromB], deliveriesB.EnumerateArray().Select(d => d.GetProperty("event_id").GetString()));
+        Assert.Equal(["/a", "/b"], receiver.Requests.Select(r => r.Path).Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<HeraldClient> TenantAsync(HeraldHost herald, string domain)
+    {
+        var key = await herald.Client.JsonAsync(HttpMethod.Post, "api/v1/keys", JsonSerializer.Serialize(new { name = domain, domain_id = domain }), HttpStatusCode.Created);
+        return herald.CreateClient(key.GetProperty("key").GetString()!);
+    }
+
+    [Fact]
     public async Task Keys_OnlyAdminManages_RevokedKeyRejectedAtOnce()
     {
         await using var herald = await HeraldHost.StartAsync();

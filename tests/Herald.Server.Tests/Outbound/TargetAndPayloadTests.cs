@@ -23,6 +23,16 @@ public sealed class TargetAndPayloadTests
     [InlineData("http://[::1]:9000/h")]
     [InlineData("http://192.168.1.10/h")]
     [InlineData("http://0.0.0.0/h")]
+    [InlineData("http://[::127.0.0.1]/h")]
+    [InlineData("http://[::a9fe:a9fe]/h")]
+    [InlineData("http://[::ffff:0:a9fe:a9fe]/h")]
+    [InlineData("http://[::ffff:169.254.169.254]/h")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/h")]
+    [InlineData("http://[2002:a9fe:a9fe::1]/h")]
+    [InlineData("http://127.0.0.1./h")]
+    [InlineData("http://169.254.169.254./latest/meta-data")]
+    [InlineData("http://2130706433/h")]
+    [InlineData("http://0x7f.1/h")]
     public async Task Create_LiteralNonPublicAddress_Returns400UnlessAllowed(string url)
     {
         await using var guarded = await HeraldHost.StartAsync(settings: NoAllowedNetworks);
@@ -33,6 +43,61 @@ public sealed class TargetAndPayloadTests
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
         Assert.Equal("url", error.GetProperty("path").GetString());
         Assert.Contains("HERALD_ALLOWED_NETWORKS", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254/token", "is not public")]
+    [InlineData("http://[::a9fe:a9fe]/token", "is not public")]
+    [InlineData("http://127.0.0.1./token", "is not public")]
+    [InlineData("http://user:secretpass@tokens.example.com/token", "credentials in the URL")]
+    [InlineData("ftp://tokens.example.com/token", "absolute http or https URL")]
+    public async Task Create_OAuthTokenUrlNotAllowed_Returns400OnAuthTokenUrl(string tokenUrl, string message)
+    {
+        await using var guarded = await HeraldHost.StartAsync(settings: NoAllowedNetworks);
+        var auth = new { type = "oauth2", token_url = tokenUrl, grant_type = "client_credentials", client_id = "c", client_secret = "s" };
+
+        using var response = await guarded.Client.SendAsync(HttpMethod.Post, "api/v1/webhooks", JsonSerializer.Serialize(new { event_type = "assets", url = "https://example.com/h", auth }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        Assert.Equal("auth.token_url", error.GetProperty("path").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("secretpass", text, StringComparison.Ordinal);
+        Assert.Equal(0, (await guarded.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Send_StoredTokenUrlWithUserInfo_ErrorAndLastErrorAndGetNeverShowIt()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var id = (await herald.Client.CreateWebhookAsync(new
+        {
+            event_type = "assets", url = "http://127.0.0.1:9/h", retry_schedule = Array.Empty<int>(),
+            auth = new { type = "oauth2", token_url = $"http://127.0.0.1:{port}/token", grant_type = "client_credentials", client_id = "c", client_secret = "s" },
+        })).GetProperty("id").GetString()!;
+
+        // A definition stored before token_url credentials were refused.
+        await herald.Services.GetRequiredService<Herald.Storage.IWebhookStore>().UpdateAsync(
+            id, w => w with { Auth = w.Auth! with { TokenUrl = $"http://tokenuser:secretpass@127.0.0.1:{port}/token" } }, CancellationToken.None);
+        await herald.Services.GetRequiredService<Herald.Delivery.Webhooks.WebhookRegistry>().RefreshAsync(CancellationToken.None);
+        await herald.Client.PublishAsync(Event);
+
+        await Eventually.TrueAsync(async () => (await herald.Client.GetAsync("api/v1/deliveries?status=failed")).GetProperty("objects").GetArrayLength() == 1);
+        var deliveryId = (await herald.Client.GetAsync("api/v1/deliveries")).GetProperty("objects")[0].GetProperty("id").GetString();
+        var delivery = await herald.Client.GetAsync($"api/v1/deliveries/{deliveryId}");
+        var webhook = await herald.Client.GetAsync($"api/v1/webhooks/{id}");
+        var error = delivery.GetProperty("attempts")[0].GetProperty("error").GetString()!;
+        Assert.Contains($"oauth2 token request to http://127.0.0.1:{port}/token", error, StringComparison.Ordinal);
+        foreach (var text in new[] { delivery.GetRawText(), webhook.GetRawText() })
+        {
+            Assert.DoesNotContain("secretpass", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("tokenuser", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
