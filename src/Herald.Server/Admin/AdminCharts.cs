@@ -16,7 +16,7 @@ internal static class AdminCharts
     public const string Failed = "#dc2626";
     private const string Grid = "#e5e7eb";
     private const string Ink = "#6b7280";
-    private const string Font = "font-family=\"Inter, system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"11\"";
+    private const string Font = "font-family=\"Inter, 'Segoe UI', system-ui, -apple-system, Roboto, Arial, 'Liberation Sans', sans-serif\"";
 
     private static readonly Dictionary<WebhookStatus, string> StatusColours = new()
     {
@@ -43,7 +43,7 @@ internal static class AdminCharts
             var value = scale * i / 4;
             var y = top + plotHeight - (plotHeight * i / 4);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{y:0.#}\" y2=\"{y:0.#}\" stroke=\"{Grid}\" stroke-width=\"1\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 8}\" y=\"{y + 4:0.#}\" text-anchor=\"end\" fill=\"{Ink}\" {Font}>{Format(value)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 8}\" y=\"{y + 4:0.#}\" text-anchor=\"end\" fill=\"{Ink}\" {Font} font-size=\"11\">{Format(value)}</text>");
         }
 
         var slot = plotWidth / Math.Max(minutes.Count, 1);
@@ -73,7 +73,7 @@ internal static class AdminCharts
             var x = left + ((minutes.Count - Math.Max(ago, 1)) * slot) + (slot / 2);
             var anchor = ago == 60 ? "start" : ago == 0 ? "end" : "middle";
             x = ago == 60 ? left : ago == 0 ? width - right : x;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{height - 8}\" text-anchor=\"{anchor}\" fill=\"{Ink}\" {Font}>{(ago == 0 ? "now" : "−" + ago + " min")}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{height - 8}\" text-anchor=\"{anchor}\" fill=\"{Ink}\" {Font} font-size=\"11\">{(ago == 0 ? "now" : "−" + ago + " min")}</text>");
         }
 
         if (total == 0)
@@ -110,7 +110,7 @@ internal static class AdminCharts
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{cx}\" y=\"{cy + 2}\" text-anchor=\"middle\" fill=\"#111827\" {Font} font-size=\"26\" font-weight=\"600\">{total}</text>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{cx}\" y=\"{cy + 20}\" text-anchor=\"middle\" fill=\"{Ink}\" {Font}>{(total == 1 ? "webhook" : "webhooks")}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{cx}\" y=\"{cy + 20}\" text-anchor=\"middle\" fill=\"{Ink}\" {Font} font-size=\"11\">{(total == 1 ? "webhook" : "webhooks")}</text>");
         var row = 0;
         foreach (var (status, colour) in StatusColours)
         {

@@ -4,69 +4,146 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Herald.Server.Tests.Ui;
 
-/// <summary>The admin UI in a real headless Chromium (installed by test.sh), against a real server.</summary>
+/// <summary>The admin console in a real headless Chromium against a real Herald and receiver.</summary>
 public sealed class AdminUiBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
-    public async Task AdminUi_WithKey_ListsWebhooksRetriesDeliveryAndPauses()
+    public async Task AdminUi_OperatorJourney_CreatesWebhookFollowsRetriesReplaysTestsQueryAndSignsOut()
     {
-        Assert.True(File.Exists(Chromium), $"Chromium is needed at {Chromium}: run ./test.sh, or apt-get install -y chromium");
         await using var receiver = await TestReceiver.StartAsync();
         await using var herald = await HeraldHost.StartAsync();
-        var answer = 500;
+        await using var browser = await AdminBrowser.OpenAsync(herald.BaseUrl);
+        var page = browser.Page;
+        var answer = 503;
         receiver.Respond = _ => answer;
-        var webhook = await herald.Client.CreateWebhookAsync(new
-        {
-            name = "proxies closed", url = receiver.Url("/proxies"), event_type = "assets", realm = "proxies", retry_schedule = Array.Empty<int>(),
-        });
+
+        // Sign in with the admin key: nothing but the sign-in form is shown before.
+        await page.GotoAsync("/");
+        await Expect(browser.Field("API key")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeHiddenAsync();
+        await browser.ScreenshotAsync("sign-in");
+        await browser.SignInAsync(HeraldHost.AdminKey);
+
+        // Create a webhook through the form; a bad query shows its error and column before saving.
+        await browser.Nav("Webhooks").ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "New webhook" }).First.ClickAsync();
+        await browser.Field("Name").FillAsync("Proxy ready → transcoder");
+        await browser.Field("URL").FillAsync(receiver.Url("/proxies"));
+        await browser.Field("Event type").FillAsync("assets");
+        await browser.Field("Operation").SelectOptionAsync("update");
+        await browser.Field("Realm").FillAsync("proxies");
+        await browser.Field("Object ID").FillAsync(string.Empty);
+        await browser.Field("Query").FillAsync("data.status = \"CLOSED\" AND data.format >= \"JPEG\"");
+        var queryError = page.Locator("#error-query");
+        await Expect(queryError).ToBeVisibleAsync();
+        await Expect(queryError).ToContainTextAsync("column 40");
+        await Expect(page.Locator("#query-state mark.query-error-at")).ToHaveTextAsync(">");
+        await Expect(browser.Field("Query")).ToHaveAttributeAsync("aria-invalid", "true");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add header" }).ClickAsync();
+        await page.GetByLabel("Header 1 name").FillAsync("X-Team");
+        await page.GetByLabel("Header 1 value").FillAsync("media");
+        await browser.Field("Retry schedule").FillAsync("none");
+        await browser.ScreenshotAsync("webhook-form");
+        Assert.Equal(0, (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
+
+        await browser.Field("Query").FillAsync("data.status = \"CLOSED\" AND data.format = \"JPEG\"");
+        await Expect(page.Locator("#query-state")).ToContainTextAsync("Valid query");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        // The signing secret is shown once, with a copy button.
+        var secret = page.Locator("#signing-secret");
+        await Expect(secret).ToContainTextAsync("whsec_");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy secret" }).ClickAsync();
+        Assert.Equal(await secret.TextContentAsync(), await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        var webhooks = (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects");
+        var webhook = Assert.Single(webhooks.EnumerateArray());
         var webhookId = webhook.GetProperty("id").GetString()!;
-        await herald.Client.PublishAsync("""{"event_type":"assets","realm":"proxies","operation":"update","object_id":"42","data":{"status":"CLOSED"}}""");
-        await Eventually.TrueAsync(async () => await DeliveryStatusAsync(herald, webhookId) == "failed", what: "the delivery to fail");
+        Assert.Equal("update", webhook.GetProperty("operation").GetString());
+        Assert.Equal("media", webhook.GetProperty("headers").GetProperty("X-Team").GetString());
+        Assert.Equal(0, webhook.GetProperty("retry_schedule").GetArrayLength());
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        });
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(herald.BaseUrl + "/");
+        // Publish through the API and watch the delivery and its attempt appear.
+        var published = DateTimeOffset.UtcNow;
+        await herald.Client.PublishAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Seeds", "blog-proxies-update.json")));
+        await browser.Nav("Deliveries").ClickAsync();
+        var failedRow = page.Locator("#deliveries tbody tr[data-status=failed]");
+        await Expect(failedRow).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await Expect(failedRow).ToContainTextAsync("503");
+        await browser.ScreenshotAsync("deliveries");
+        await failedRow.Locator("a.row-title").ClickAsync();
+        await Expect(page.Locator("#attempts li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#attempts li").First).ToContainTextAsync("503");
+        var headers = page.Locator("#request-headers");
+        await Expect(headers).ToContainTextAsync("webhook-signature");
+        await Expect(headers).ToContainTextAsync("X-Team");
+        await browser.ScreenshotAsync("delivery");
 
-        // The key is asked for first; nothing is shown without it.
-        await Expect(page.Locator("#app")).ToBeHiddenAsync();
-        await page.FillAsync("#key", HeraldHost.AdminKey);
-        await page.ClickAsync("button[type=submit]");
-
-        var row = page.Locator("#webhooks tbody tr", new() { HasText = "proxies closed" });
-        await Expect(row).ToContainTextAsync(receiver.Url("/proxies"));
-        await Expect(row).ToContainTextAsync("FAILING");
-        await Expect(row.Locator("td.error")).Not.ToBeEmptyAsync();
-        Assert.Equal(HeraldHost.AdminKey, await page.EvaluateAsync<string>("() => sessionStorage.getItem('herald.key')"));
-
-        // The failed delivery, its attempt, and a retry that now succeeds.
-        var delivery = page.Locator("#deliveries tbody tr", new() { HasText = "failed" });
-        await Expect(delivery).ToContainTextAsync("proxies closed");
-        await delivery.Locator("summary").ClickAsync();
-        await Expect(delivery.Locator("details table")).ToContainTextAsync("500");
+        // Retry the failed delivery; it now succeeds and the page shows the second attempt.
         answer = 200;
-        await delivery.Locator("button", new() { HasText = "Retry" }).ClickAsync();
-        await Eventually.TrueAsync(async () => await DeliveryStatusAsync(herald, webhookId) == "succeeded", what: "the retried delivery to succeed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
+        await Expect(page.Locator("#attempts li")).ToHaveCountAsync(2);
+        Assert.Equal(2, receiver.Requests.Count);
 
-        // Pause from the UI; the API agrees and the button now offers to resume.
-        await page.ClickAsync("#refresh");
-        await Expect(row).ToContainTextAsync("ENABLED");
-        await row.Locator("button", new() { HasText = "Pause" }).ClickAsync();
-        await Expect(row).ToContainTextAsync("PAUSED");
-        await Expect(row.Locator("button")).ToHaveTextAsync("Resume");
-        Assert.Equal("PAUSED", await herald.Client.WebhookStatusAsync(webhookId));
-    }
+        // Replay the range the event was published in: a new delivery of the same event.
+        await page.Locator(".summary-webhook a, dl a").First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Proxy ready → transcoder" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay range…" }).ClickAsync();
+        await page.Locator("#replay-since").FillAsync(published.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#replay-until").FillAsync(string.Empty);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start replay" }).ClickAsync();
+        await Expect(page.Locator(".replay-status .alert")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 20_000 });
+        await Expect(page.Locator(".replay-status")).ToContainTextAsync("1 deliveries created");
+        await Expect(page.Locator("#deliveries tbody tr")).ToHaveCountAsync(2);
+        await receiver.WaitForAsync(3);
+        await page.ReloadAsync();
+        await Expect(page.Locator("#deliveries tbody tr[data-status=succeeded]")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
+        await browser.ScreenshotAsync("webhook");
 
-    private static async Task<string?> DeliveryStatusAsync(HeraldHost herald, string webhookId)
-    {
-        var list = await herald.Client.GetAsync($"api/v1/deliveries?webhook_id={webhookId}");
-        return list.GetProperty("objects").EnumerateArray().Select(d => d.GetProperty("status").GetString()).FirstOrDefault();
+        // The query tester on a built-in seed event: a match, then an error with its column.
+        await browser.Nav("Query tester").ClickAsync();
+        await Expect(page.Locator("#seed")).ToHaveValueAsync("blog-proxies-update");
+        await Expect(page.Locator("#verdict [data-result]")).ToHaveAttributeAsync("data-result", "match");
+        await page.Locator("#seed").SelectOptionAsync("iconik-metadata");
+        await Expect(page.Locator("#verdict [data-result]")).ToHaveAttributeAsync("data-result", "no-match");
+        await browser.Field("Query").FillAsync("realm = \"metadata\" AND data.metadata_values.share.field_values.0.value = \"true\"");
+        await Expect(page.Locator("#verdict [data-result]")).ToHaveAttributeAsync("data-result", "match");
+        await browser.ScreenshotAsync("query-tester");
+        await browser.Field("Query").FillAsync("realm = metadata");
+        await Expect(page.Locator("#verdict [data-result]")).ToHaveAttributeAsync("data-result", "error");
+        await Expect(page.Locator("#verdict")).ToContainTextAsync("column 9");
+        await browser.Field("Query").FillAsync("realm = \"metadata\"");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook from this query" }).ClickAsync();
+        await Expect(browser.Field("Query")).ToHaveValueAsync("realm = \"metadata\"");
+        await Expect(browser.Field("Event type")).ToHaveValueAsync("assets");
+        await Expect(browser.Field("Realm")).ToHaveValueAsync("metadata");
+
+        // The dashboard's charts show the attempts of the last hour and the webhooks by status.
+        await browser.Nav("Dashboard").ClickAsync();
+        await Expect(page.Locator("#chart-throughput svg rect.bar-succeeded").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#chart-throughput svg rect.bar-failed").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#chart-webhooks svg circle.segment-enabled")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#endpoints-failing")).ToContainTextAsync("Proxy ready → transcoder");
+        await browser.ScreenshotAsync("dashboard");
+
+        // The webhook list with its status badge and 24 h figures.
+        await browser.Nav("Webhooks").ClickAsync();
+        var row = page.Locator("#webhooks tbody tr", new() { HasText = "Proxy ready → transcoder" });
+        await Expect(row.Locator(".badge")).ToHaveTextAsync("ENABLED");
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await page.ReloadAsync();
+                return (await row.TextContentAsync())!.Contains("66.7%", StringComparison.Ordinal);
+            },
+            what: "the list to show 2 of 3 attempts succeeded");
+        await browser.ScreenshotAsync("webhooks");
+
+        // Sign out: the session is gone on the server too.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(browser.Field("API key")).ToBeVisibleAsync();
+        var after = await page.APIRequest.GetAsync("/api/v1/webhooks");
+        Assert.Equal(401, after.Status);
+        browser.AssertNoScriptErrors();
     }
 }
