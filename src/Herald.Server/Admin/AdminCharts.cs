@@ -16,7 +16,7 @@ internal static class AdminCharts
     public const string Failed = "#dc2626";
     private const string Grid = "#e5e7eb";
     private const string Ink = "#6b7280";
-    private const string Font = "font-family=\"Inter, 'Segoe UI', system-ui, -apple-system, Roboto, Arial, 'Liberation Sans', sans-serif\"";
+    private const string Font = "font-family=\"Inter, 'Segoe UI', -apple-system, Roboto, Arial, 'Liberation Sans', system-ui, sans-serif\"";
 
     private static readonly Dictionary<WebhookStatus, string> StatusColours = new()
     {

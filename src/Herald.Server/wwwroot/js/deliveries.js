@@ -47,8 +47,7 @@ export async function deliveriesPanel(root, ctx, options) {
     field('Status', statusSelect),
     field('Object ID', objectInput),
     field('From', sinceInput),
-    field('To', untilInput),
-    el('label', { className: 'toggle' }, autoRefresh, el('span', { textContent: 'Auto refresh' })));
+    field('To', untilInput));
 
   const tbody = el('tbody');
   const table = el('table', { className: 'table', id: 'deliveries' },
@@ -59,10 +58,11 @@ export async function deliveriesPanel(root, ctx, options) {
   const footer = el('div', { className: 'table-foot' }, more);
   const emptyState = el('div', { hidden: true }, empty('No deliveries match', 'Deliveries appear here as soon as a published event matches a webhook.'));
   const bulk = el('div', { className: 'card-actions' });
+  const headActions = el('div', { className: 'card-actions' }, el('label', { className: 'toggle' }, autoRefresh, el('span', { textContent: 'Auto refresh' })), bulk);
   const replayStatus = el('div', { className: 'replay-status', attrs: { 'aria-live': 'polite' } });
   root.replaceChildren(card(options.global ? null : 'Deliveries', el('div', {}, filterBar, replayStatus, table, emptyState, footer),
-    { className: 'card-flush', actions: [bulk] }));
-  if (options.global) root.firstChild.prepend(el('div', { className: 'card-head' }, el('h2', { textContent: 'Log' }), bulk));
+    { className: 'card-flush', actions: [headActions] }));
+  if (options.global) root.firstChild.prepend(el('div', { className: 'card-head' }, el('h2', { textContent: 'Log' }), headActions));
   renderBulk();
 
   function renderBulk() {
@@ -159,7 +159,7 @@ export async function deliveriesPanel(root, ctx, options) {
       el('td', { className: 'mono small' }, d.object_id || el('span', { className: 'muted', textContent: '—' })),
       el('td', {}, badge(d.status), d.status === 'pending' && d.next_attempt_at ? el('div', { className: 'small muted', textContent: 'next ' + when(d.next_attempt_at) }) : null),
       el('td', { className: 'num' }, String(d.attempt_count)),
-      el('td', { className: 'last-result' }, codeBadge(d.last_status_code), d.last_error ? el('span', { className: 'small error-text truncate', textContent: d.last_error, title: d.last_error }) : null),
+      el('td', {}, el('div', { className: 'last-result-inner' }, codeBadge(d.last_status_code), d.last_error ? el('span', { className: 'small error-text truncate', textContent: d.last_error, title: d.last_error }) : null)),
       el('td', { className: 'actions' }, ...rowActions(d, reload)));
   }
 
@@ -209,14 +209,16 @@ export async function renderDelivery(main, ctx, id) {
   ]);
   if (!ctx.live()) return;
   const reload = ctx.reload;
-  const header = pageHeader('Delivery', el('span', { className: 'mono', textContent: d.id }), badge(d.status), ...rowActions(d, reload));
-  const summary = el('dl', { className: 'deflist deflist-wide' },
-    el('dt', { textContent: 'Webhook' }), el('dd', {}, webhook ? link(webhook.name || webhook.url, '#/webhooks/' + encodeURIComponent(webhook.id)) : 'deleted'),
-    el('dt', { textContent: 'Event' }), el('dd', {}, request.available ? el('span', { className: 'mono', textContent: request.event.name }) : d.event_id),
-    el('dt', { textContent: 'Object ID' }), el('dd', { className: 'mono' }, d.object_id || '—'),
-    el('dt', { textContent: 'Created' }), el('dd', {}, when(d.date_created)),
-    el('dt', { textContent: 'Attempts' }), el('dd', {}, String(d.attempt_count)),
-    el('dt', { textContent: 'Next attempt' }), el('dd', {}, d.next_attempt_at ? when(d.next_attempt_at) : '—'));
+  const header = pageHeader(el('span', { className: 'title-with-badge' }, 'Delivery', badge(d.status)), el('span', { className: 'mono', textContent: d.id }), ...rowActions(d, reload));
+  const fact = (label, value, mono) => el('div', { className: 'fact' }, el('span', { className: 'fact-label', textContent: label }),
+    el('span', { className: 'fact-value' + (mono ? ' mono' : ''), title: typeof value === 'string' ? value : '' }, value));
+  const summary = el('section', { className: 'card facts', attrs: { 'aria-label': 'Summary' } },
+    fact('Webhook', webhook ? link(webhook.name || webhook.url, '#/webhooks/' + encodeURIComponent(webhook.id)) : 'deleted'),
+    fact('Event', request.available ? request.event.name : d.event_id, true),
+    fact('Object ID', d.object_id || '—', true),
+    fact('Created', when(d.date_created)),
+    fact('Attempts', String(d.attempt_count)),
+    fact('Next attempt', d.next_attempt_at ? when(d.next_attempt_at) : '—'));
   const attempts = (d.attempts || []).slice().reverse();
   const attemptsBody = attempts.length === 0
     ? empty('No attempts yet', d.status === 'pending' ? 'The first attempt is on its way.' : 'This delivery was never attempted.')
@@ -224,8 +226,9 @@ export async function renderDelivery(main, ctx, id) {
   const blocks = [
     el('nav', { className: 'crumbs' }, link('Deliveries', '#/deliveries'), ' / ', d.id),
     header,
-    el('div', { className: 'grid-2' }, card('Summary', summary), card('Signed request', requestView(request))),
+    summary,
     card(`Attempts (${attempts.length})`, attemptsBody),
+    card('Signed request', requestView(request)),
   ];
   main.replaceChildren(...blocks);
   if (d.status === 'pending') ctx.every(REFRESH_MS / 2, reload);

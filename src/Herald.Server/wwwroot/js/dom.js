@@ -26,7 +26,7 @@ export const $ = (id) => document.getElementById(id);
 
 export function pageHeader(title, subtitle, ...actions) {
   return el('header', { className: 'page-header' },
-    el('div', {}, el('h1', { textContent: title }), subtitle ? el('p', { className: 'subtitle' }, subtitle) : null),
+    el('div', {}, el('h1', {}, title), subtitle ? el('p', { className: 'subtitle' }, subtitle) : null),
     el('div', { className: 'page-actions' }, ...actions));
 }
 

@@ -32,12 +32,11 @@ export async function renderWebhooks(main, ctx) {
 }
 
 function eventChips(w) {
-  return el('div', { className: 'chips' },
-    el('span', { className: 'chip chip-strong', textContent: w.event_type }),
-    w.realm ? el('span', { className: 'chip', textContent: w.realm }) : null,
-    el('span', { className: 'chip', textContent: w.operation || 'all operations' }),
-    w.object_id ? el('span', { className: 'chip', textContent: 'object ' + w.object_id }) : null,
-    w.query ? el('span', { className: 'chip chip-query', textContent: 'query', title: w.query }) : null);
+  const scope = [w.realm || 'any realm', w.operation || 'all operations'].join(' · ');
+  return el('div', { className: 'event-scope' },
+    el('div', { className: 'event-line' }, el('span', { className: 'chip chip-strong', textContent: w.event_type }), el('span', { className: 'small', textContent: scope })),
+    w.object_id || w.query ? el('div', { className: 'event-extra small muted' },
+      w.object_id ? 'object ' + w.object_id + (w.query ? ' · ' : '') : '', w.query ? el('code', { textContent: w.query, title: w.query }) : null) : null);
 }
 
 function statusCell(w) {
@@ -71,31 +70,25 @@ function statusActions(w, reload, compact) {
       reload();
     } catch (e) { toast(e.message, 'error'); }
   };
-  const actions = [];
-  if (w.status === 'PAUSED') actions.push(button('Resume', set('ENABLED', 'resumed'), 'secondary'));
-  else if (w.status !== 'DISABLED') actions.push(button('Pause', set('PAUSED', 'paused'), 'secondary'));
-  if (w.status === 'DISABLED') actions.push(button('Enable', set('ENABLED', 'enabled'), 'secondary'));
-  else actions.push(button('Disable', set('DISABLED', 'disabled'), 'ghost'));
-  if (!compact) {
-    actions.push(button('Delete', async () => {
-      if (!await confirmAction('Delete this webhook?', `“${w.name || w.url}” stops receiving events and its pending deliveries are cancelled. This cannot be undone.`, 'Delete webhook')) return;
-      try {
-        await api('DELETE', 'api/v1/webhooks/' + encodeURIComponent(w.id));
-        toast('Webhook deleted');
-        location.hash = '#/webhooks';
-      } catch (e) { toast(e.message, 'error'); }
-    }, 'danger'));
-  } else {
-    actions.push(button('Delete', async () => {
-      if (!await confirmAction('Delete this webhook?', `“${w.name || w.url}” stops receiving events and its pending deliveries are cancelled. This cannot be undone.`, 'Delete webhook')) return;
-      try {
-        await api('DELETE', 'api/v1/webhooks/' + encodeURIComponent(w.id));
-        toast('Webhook deleted');
-        reload();
-      } catch (e) { toast(e.message, 'error'); }
-    }, 'ghost-danger'));
-  }
-  return actions;
+  const remove = async () => {
+    if (!await confirmAction('Delete this webhook?', `“${w.name || w.url}” stops receiving events and its pending deliveries are cancelled. This cannot be undone.`, 'Delete webhook')) return;
+    try {
+      await api('DELETE', 'api/v1/webhooks/' + encodeURIComponent(w.id));
+      toast('Webhook deleted');
+      if (compact) reload(); else location.hash = '#/webhooks';
+    } catch (e) { toast(e.message, 'error'); }
+  };
+  const pause = w.status === 'PAUSED' ? button('Resume', set('ENABLED', 'resumed'), 'secondary')
+    : w.status !== 'DISABLED' ? button('Pause', set('PAUSED', 'paused'), 'secondary') : null;
+  const toggle = w.status === 'DISABLED' ? button('Enable', set('ENABLED', 'enabled'), compact ? 'menu' : 'secondary')
+    : button('Disable', set('DISABLED', 'disabled'), compact ? 'menu' : 'ghost');
+  const del = button('Delete', remove, compact ? 'menu-danger' : 'ghost-danger');
+  if (!compact) return [pause, toggle, del].filter(Boolean);
+  // In the list, the rarer actions sit behind a small menu so rows stay calm.
+  const menu = el('details', { className: 'menu' },
+    el('summary', { className: 'btn btn-ghost menu-toggle', attrs: { 'aria-label': 'More actions for ' + (w.name || w.url) } }, '•••'),
+    el('div', { className: 'menu-items' }, toggle, del));
+  return [pause || el('span'), menu];
 }
 
 export async function renderWebhook(main, ctx, id) {
@@ -110,11 +103,10 @@ export async function renderWebhook(main, ctx, id) {
   const stats = (await webhookStats()).get(w.id);
   if (!ctx.live()) return;
   const reload = ctx.reload;
-  const header = pageHeader(w.name || 'Untitled webhook', el('span', { className: 'mono', textContent: w.url }),
-    badge(w.status),
-    link('Edit', '#/webhooks/' + encodeURIComponent(w.id) + '/edit', 'btn btn-primary'),
+  const header = pageHeader(el('span', { className: 'title-with-badge' }, w.name || 'Untitled webhook', badge(w.status)), el('span', { className: 'mono', textContent: w.url }),
     ...statusActions(w, reload, false),
-    button('Rotate secret', () => rotate(w, reload), 'secondary'));
+    button('Rotate secret', () => rotate(w, reload), 'secondary'),
+    link('Edit', '#/webhooks/' + encodeURIComponent(w.id) + '/edit', 'btn btn-primary'));
   const blocks = [el('nav', { className: 'crumbs' }, link('Webhooks', '#/webhooks'), ' / ', w.name || w.id), header];
   if (freshSecret && freshSecret.webhookId === w.id) {
     blocks.push(secretBanner(freshSecret));
