@@ -64,25 +64,28 @@ internal sealed class SqliteDeliveryStatsStore(SqliteDatabase database) : IDeliv
 
     public Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
-        // The id bounds make the range a primary-key (or (webhook_id, id)) seek; created_at decides.
+        // Both id bounds are always bound ("~" sorts above every id, "" below), so the range is a
+        // seek of the primary key (or of (webhook_id, id)); created_at decides at the edges.
         var upper = filter.Page.Cursor;
         if (until is { } end && (upper is null || string.CompareOrdinal(TimeOrderedIds.LowerBound(end.AddMilliseconds(1)), upper) < 0))
         {
             upper = TimeOrderedIds.LowerBound(end.AddMilliseconds(1));
         }
 
+        // A webhook filter is written into the text so the planner seeks (webhook_id, id) for it.
+        var webhook = filter.WebhookId is null ? "$1 IS NULL" : "webhook_id = $1";
         using var connection = database.Open();
         using var session = new SqliteSession(connection);
         using var reader = session.Query(
-            "SELECT " + SqliteDeliveryStore.ViewColumns + """
+            "SELECT " + SqliteDeliveryStore.ViewColumns + $$"""
              FROM deliveries
-            WHERE ($0 IS NULL OR domain_id = $0) AND ($1 IS NULL OR webhook_id = $1) AND ($2 IS NULL OR status = $2)
-              AND ($3 IS NULL OR object_id = $3) AND ($4 IS NULL OR id < $4)
-              AND ($5 IS NULL OR id >= $5) AND ($6 IS NULL OR created_at >= $6) AND ($7 IS NULL OR created_at < $7)
+            WHERE ($0 IS NULL OR domain_id = $0) AND {{webhook}} AND ($2 IS NULL OR status = $2)
+              AND ($3 IS NULL OR object_id = $3) AND id < $4 AND id >= $5
+              AND ($6 IS NULL OR created_at >= $6) AND ($7 IS NULL OR created_at < $7)
             ORDER BY id DESC LIMIT $8
             """,
-            filter.DomainId, filter.WebhookId, filter.Status is { } s ? (int)s : null, filter.ObjectId, upper,
-            since is { } start ? TimeOrderedIds.LowerBound(start) : null, UnixTime.ToMs(since), UnixTime.ToMs(until),
+            filter.DomainId, filter.WebhookId, filter.Status is { } s ? (int)s : null, filter.ObjectId, upper ?? "~",
+            since is { } start ? TimeOrderedIds.LowerBound(start) : string.Empty, UnixTime.ToMs(since), UnixTime.ToMs(until),
             filter.Page.Limit + 1);
         var items = new List<DeliveryView>();
         while (reader.Read())
