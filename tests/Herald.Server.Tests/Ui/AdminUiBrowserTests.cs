@@ -89,7 +89,7 @@ public sealed class AdminUiBrowserTests
         await page.Locator("#replay-until").FillAsync(string.Empty);
         await page.GetByRole(AriaRole.Button, new() { Name = "Start replay" }).ClickAsync();
         await Expect(page.Locator(".replay-status .alert")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 20_000 });
-        await Expect(page.Locator(".replay-status")).ToContainTextAsync("1 deliveries created");
+        await Expect(page.Locator(".replay-status")).ToContainTextAsync("1 delivery created");
         await Expect(page.Locator("#deliveries tbody tr")).ToHaveCountAsync(2);
         await receiver.WaitForAsync(3);
         await page.ReloadAsync();
@@ -136,6 +136,91 @@ public sealed class AdminUiBrowserTests
         await Expect(browser.Field("API key")).ToBeVisibleAsync();
         var after = await page.APIRequest.GetAsync("/api/v1/webhooks");
         Assert.Equal(401, after.Status);
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task AdminUi_EditRotateBulkRetryDelete_ServerErrorsBesideFieldsAndSecretsWriteOnly()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var herald = await HeraldHost.StartAsync();
+        await using var browser = await AdminBrowser.OpenAsync(herald.BaseUrl);
+        var page = browser.Page;
+        var answer = 500;
+        receiver.Respond = _ => answer;
+        await browser.SignInAsync(HeraldHost.AdminKey);
+
+        // A server-side error appears next to its field and nothing is saved.
+        await page.GotoAsync("/#/webhooks/new");
+        await browser.Field("Name").FillAsync("Search sync");
+        await browser.Field("Event type").FillAsync("assets");
+        await browser.Field("URL").FillAsync("ftp://example.com/hook");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#error-url")).ToContainTextAsync("http or https");
+        await Expect(browser.Field("URL")).ToHaveAttributeAsync("aria-invalid", "true");
+        await browser.Field("Authentication").SelectOptionAsync("basic");
+        await browser.Field("Username").FillAsync("svc");
+        await browser.Field("URL").FillAsync(receiver.Url("/search"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#error-auth-password")).ToContainTextAsync("auth.password is required");
+        Assert.Equal(0, (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
+
+        // Saved with a bearer token and no retries; the token reaches the endpoint.
+        await browser.Field("Authentication").SelectOptionAsync("bearer");
+        await browser.Field("Token").FillAsync("tok-1");
+        await browser.Field("Retry schedule").FillAsync("none");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        var firstSecret = await page.Locator("#signing-secret").TextContentAsync();
+        Assert.StartsWith("whsec_", firstSecret, StringComparison.Ordinal);
+        var id = (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects")[0].GetProperty("id").GetString()!;
+
+        // Editing without touching the token keeps it: the form never shows it, the server keeps it.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await Expect(browser.Field("Token")).ToHaveValueAsync(string.Empty);
+        await Expect(browser.Field("Token")).ToHaveAttributeAsync("placeholder", "Stored — leave empty to keep");
+        await browser.Field("Name").FillAsync("Search index sync");
+        await browser.Field("Timeout").FillAsync("10");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Search index sync" })).ToBeVisibleAsync();
+        Assert.Equal(10, (await herald.Client.GetAsync($"api/v1/webhooks/{id}")).GetProperty("timeout_seconds").GetInt32());
+        await Expect(page.Locator("#signing-secret")).ToHaveCountAsync(0);
+
+        for (var i = 0; i < 2; i++)
+        {
+            await herald.Client.PublishAsync($$$"""{"event_type":"assets","realm":"metadata","operation":"update","object_id":"o{{{i}}}","data":{}}""");
+        }
+
+        var sent = await receiver.WaitForAsync(2);
+        Assert.All(sent, r => Assert.Equal("Bearer tok-1", r.Header("Authorization")));
+
+        // Bulk retry of the failed deliveries, with confirmation.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#deliveries tbody tr[data-status=failed]")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
+        answer = 200;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry failed" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry failed" }).ClickAsync();
+        await Expect(page.Locator("#deliveries tbody tr[data-status=succeeded]")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
+        Assert.Equal(4, receiver.Requests.Count);
+
+        // Rotation shows the new secret once; the old one keeps signing during the grace period.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret" }).ClickAsync();
+        await page.GetByLabel("Old secret keeps signing for").SelectOptionAsync("3600");
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Rotate secret" }).ClickAsync();
+        await Expect(page.Locator("#signing-secret")).Not.ToHaveTextAsync(firstSecret!);
+        await Expect(page.Locator("#signing-secret")).ToContainTextAsync("whsec_");
+        await herald.Client.PublishAsync("""{"event_type":"assets","realm":"metadata","operation":"update","object_id":"o9","data":{}}""");
+        var signed = (await receiver.WaitForAsync(5))[4];
+        Assert.Equal(2, signed.Header("webhook-signature").Split(' ').Length);
+
+        // Delete asks first; cancelling keeps the webhook, confirming removes it.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Equal(1, (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete webhook" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Webhooks", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByText("No webhooks yet")).ToBeVisibleAsync();
+        Assert.Equal(0, (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
         browser.AssertNoScriptErrors();
     }
 }

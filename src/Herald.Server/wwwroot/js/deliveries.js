@@ -113,7 +113,7 @@ export async function deliveriesPanel(root, ctx, options) {
   async function followReplay(job) {
     const show = (j) => replayStatus.replaceChildren(el('div', { className: 'alert alert-info', id: 'replay-' + j.id, dataset: { status: j.status } },
       el('strong', { textContent: `Replay ${j.status}` }),
-      el('span', { textContent: `${when(j.since)} → ${when(j.until)} · ${j.events_scanned} events scanned · ${j.deliveries_created} deliveries ${j.only_failed ? 'requeued' : 'created'}` })));
+      el('span', { textContent: `${when(j.since)} → ${when(j.until)} · ${j.events_scanned} ${j.events_scanned === 1 ? 'event' : 'events'} scanned · ${j.deliveries_created} ${j.deliveries_created === 1 ? 'delivery' : 'deliveries'} ${j.only_failed ? 'requeued' : 'created'}` })));
     show(job);
     while (job.status === 'running' && ctx.live()) {
       await new Promise((r) => setTimeout(r, 700));

@@ -110,7 +110,7 @@ export async function renderWebhookForm(main, ctx, id) {
   f.ordering = select('ordering', 'Ordering', [['none', 'None — fastest'], ['object', 'In order per object ID']], w.ordering);
   f.concurrency = input('max_concurrency', 'Max concurrency', w.max_concurrency ?? '', { type: 'number', min: 1, max: 256, placeholder: '16 (default)' });
   f.rate = input('rate_limit', 'Rate limit', w.rate_limit ?? '', { type: 'number', min: 0.01, step: 'any', placeholder: 'No limit', suffix: 'requests / s' });
-  f.retry = input('retry_schedule', 'Retry schedule', w.retry_schedule ? w.retry_schedule.join(', ') : '', { mono: true, placeholder: 'Default: 5, 30, 120, 600, 3600, …', hint: 'Seconds between attempts, comma separated. Empty uses the default; 0 retries: enter none.' });
+  f.retry = input('retry_schedule', 'Retry schedule', w.retry_schedule ? (w.retry_schedule.length ? w.retry_schedule.join(', ') : 'none') : '', { mono: true, placeholder: 'Default: 5, 30, 120, 600, 3600, …', hint: 'Seconds between attempts, comma separated. Empty uses the default schedule; “none” makes one attempt only.' });
   f.timeout = input('timeout_seconds', 'Timeout', w.timeout_seconds, { type: 'number', min: 1, max: 60, suffix: 'seconds' });
 
   const save = el('button', { type: 'submit', className: 'btn btn-primary', textContent: 'Save' });
