@@ -25,7 +25,7 @@ export async function renderWebhooks(main, ctx) {
   }
   const summary = el('div', { className: 'pills' }, ...Object.entries(counts).map(([s, n]) => el('span', { className: 'pill' }, badge(s), el('strong', { textContent: n }))));
   const table = el('table', { className: 'table', id: 'webhooks' },
-    el('thead', {}, el('tr', {}, ...['Webhook', 'Events', 'Status', 'Success (24 h)', 'p95 latency', ''].map((h) => el('th', { textContent: h, scope: 'col' })))),
+    el('thead', {}, el('tr', {}, ...['Webhook', 'Events', 'Status', 'Success (24 h)', 'p95', ''].map((h) => el('th', { textContent: h, scope: 'col' })))),
     el('tbody', {}, ...webhooks.map((w) => webhookRow(w, stats.get(w.id), () => renderWebhooks(main, ctx)))));
   main.replaceChildren(header, summary, card(null, table, { className: 'card-flush' }));
   applyWidths(main);
