@@ -4,62 +4,76 @@ namespace Herald.Storage.Sqlite;
 
 /// <summary>
 /// The admin UI's read-only queries. Nothing here adds an index the delivery path would have to
-/// keep up: delivery ids are time-ordered (<see cref="TimeOrderedIds"/>), so "deliveries created
-/// since T" is a range of the deliveries' and the attempts' primary keys.
+/// keep up: new attempts are a seek on the attempts' rowid, and delivery ids are time-ordered
+/// (<see cref="TimeOrderedIds"/>), so "deliveries created between" is a primary-key range.
 /// </summary>
 internal sealed class SqliteDeliveryStatsStore(SqliteDatabase database) : IDeliveryStatsStore
 {
-    public Task<DeliveryStats> ReadAsync(string? domainId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AttemptFact>> ReadAttemptsAsync(long after, int max, CancellationToken cancellationToken)
     {
-        var hourStart = Minute(now).AddMinutes(-59);
-        var hourStartMs = UnixTime.ToMs(hourStart);
-        var perMinute = new (int Succeeded, int Failed)[60];
-        var byWebhook = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
+        // The attempts' rowid grows with every insert: a seek on it reads only what is new, and the
+        // delivery behind each attempt is one primary-key lookup.
         using var connection = database.Open();
         using var session = new SqliteSession(connection);
-        using (var reader = session.Query(
+        using var reader = session.Query(
             """
-            SELECT d.webhook_id, a.started_at, a.status_code, a.duration_ms
+            SELECT a.rowid, d.webhook_id, d.domain_id, a.started_at, a.status_code, a.duration_ms
               FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-             WHERE a.delivery_id >= $0 AND a.started_at >= $1 AND a.started_at <= $2 AND ($3 IS NULL OR d.domain_id = $3)
+             WHERE a.rowid > $0
+             ORDER BY a.rowid LIMIT $1
             """,
-            TimeOrderedIds.LowerBound(since), UnixTime.ToMs(since), UnixTime.ToMs(now), domainId))
+            after, max);
+        var facts = new List<AttemptFact>();
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var webhookId = reader.GetString(0);
-                var startedAt = reader.GetInt64(1);
-                var succeeded = !reader.IsDBNull(2) && reader.GetInt32(2) is >= 200 and < 300;
-                if (!byWebhook.TryGetValue(webhookId, out var stats))
-                {
-                    byWebhook[webhookId] = stats = new Accumulator();
-                }
+            facts.Add(new AttemptFact(
+                reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                UnixTime.FromMs(reader.GetInt64(3)), reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetDouble(5)));
+        }
 
-                stats.Add(succeeded, reader.GetDouble(3));
-                if (startedAt >= hourStartMs)
-                {
-                    var slot = (int)((startedAt - hourStartMs) / 60_000);
-                    if (slot < perMinute.Length)
-                    {
-                        perMinute[slot] = succeeded ? (perMinute[slot].Succeeded + 1, perMinute[slot].Failed) : (perMinute[slot].Succeeded, perMinute[slot].Failed + 1);
-                    }
-                }
+        return Task.FromResult<IReadOnlyList<AttemptFact>>(facts);
+    }
+
+    public Task<long> FindAttemptCursorAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        // Attempts are inserted about in time order, so a binary search over rowids finds where
+        // "since" begins in a few point reads instead of a scan.
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        var sinceMs = UnixTime.ToMs(since);
+        long Number(object? value) => value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+        var low = Number(session.Scalar("SELECT MIN(rowid) FROM attempts"));
+        var high = Number(session.Scalar("SELECT MAX(rowid) FROM attempts"));
+        if (high == 0)
+        {
+            return Task.FromResult(0L);
+        }
+
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            using var reader = session.Query("SELECT rowid, started_at FROM attempts WHERE rowid >= $0 ORDER BY rowid LIMIT 1", middle);
+            if (!reader.Read() || reader.GetInt64(1) >= sinceMs)
+            {
+                high = middle;
+            }
+            else
+            {
+                low = reader.GetInt64(0) + 1;
             }
         }
 
+        return Task.FromResult(Math.Max(0, low - 1));
+    }
+
+    public Task<long> CountPendingAsync(string? domainId, CancellationToken cancellationToken)
+    {
         // The partial index of pending deliveries covers this count.
-        var pending = Convert.ToInt64(
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+        return Task.FromResult(Convert.ToInt64(
             session.Scalar("SELECT COUNT(*) FROM deliveries WHERE status = 0 AND ($0 IS NULL OR domain_id = $0)", domainId),
-            System.Globalization.CultureInfo.InvariantCulture);
-        var minutes = perMinute.Select((c, i) => new MinuteCounts(hourStart.AddMinutes(i), c.Succeeded, c.Failed)).ToList();
-        var result = new DeliveryStats(
-            since,
-            now,
-            byWebhook.ToDictionary(p => p.Key, p => p.Value.ToStats(p.Key), StringComparer.Ordinal),
-            minutes,
-            pending);
-        return Task.FromResult(result);
+            System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
@@ -129,55 +143,5 @@ internal sealed class SqliteDeliveryStatsStore(SqliteDatabase database) : IDeliv
         }
 
         return Task.FromResult<IReadOnlyDictionary<WebhookStatus, int>>(counts);
-    }
-
-    private static DateTimeOffset Minute(DateTimeOffset time) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds() / 60_000 * 60_000);
-
-    /// <summary>
-    /// Counts and a latency histogram of one webhook: log-spaced buckets 5% wide from 0.1 ms, so
-    /// the p95 is within 5% of the true value in constant memory however many attempts there are.
-    /// </summary>
-    private sealed class Accumulator
-    {
-        private const double Base = 0.1;
-        private const double Ratio = 1.05;
-        private static readonly double LogRatio = Math.Log(Ratio);
-        private readonly Dictionary<int, int> _buckets = [];
-        private int _attempts;
-        private int _succeeded;
-        private double _totalMs;
-
-        public void Add(bool succeeded, double durationMs)
-        {
-            _attempts++;
-            _succeeded += succeeded ? 1 : 0;
-            _totalMs += durationMs;
-            var bucket = durationMs <= Base ? 0 : (int)Math.Ceiling(Math.Log(durationMs / Base) / LogRatio);
-            _buckets[bucket] = _buckets.GetValueOrDefault(bucket) + 1;
-        }
-
-        public WebhookAttemptStats ToStats(string webhookId)
-        {
-            if (_attempts == 0)
-            {
-                return new WebhookAttemptStats(webhookId, 0, 0, null, null);
-            }
-
-            var rank = (int)Math.Ceiling(0.95 * _attempts);
-            var seen = 0;
-            var p95 = 0.0;
-            foreach (var (bucket, count) in _buckets.OrderBy(b => b.Key))
-            {
-                seen += count;
-                if (seen >= rank)
-                {
-                    p95 = Base * Math.Pow(Ratio, bucket);
-                    break;
-                }
-            }
-
-            return new WebhookAttemptStats(webhookId, _attempts, _succeeded, Math.Round(p95, 1), Math.Round(_totalMs / _attempts, 1));
-        }
     }
 }

@@ -24,54 +24,58 @@ public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
     public Task DisposeAsync() => _db.DisposeAsync().AsTask();
 
     [Fact]
-    public async Task ReadAsync_AttemptsOfLastDay_RatesP95AndMinutesPerWebhook()
+    public async Task ReadAttemptsAsync_FromCursor_OnlyNewerAttemptsWithTheirWebhookAndDomain()
     {
-        // w1: 19 successes of 10..190 ms and one 500 after 1 s, 30 minutes ago.
-        for (var i = 1; i <= 20; i++)
-        {
-            var started = Now.AddMinutes(-30);
-            await DeliverAsync("w1", "dom-a", started, i == 20 ? 500 : 200, i == 20 ? 1000 : i * 10);
-        }
+        await DeliverAsync("w1", "dom-a", Now.AddMinutes(-30), 200, 12.5);
+        await DeliverAsync("w2", "dom-b", Now.AddMinutes(-20), 503, 40);
 
-        // w2: one success 5 minutes ago; one delivery created 25 hours ago, attempted within the day, left out.
-        await DeliverAsync("w2", "dom-b", Now.AddMinutes(-5), 204, 40);
-        await DeliverAsync("w2", "dom-b", Now.AddMinutes(-30), 200, 40, created: Now.AddHours(-25));
-        await PendingAsync("w3", "dom-a", Now.AddMinutes(-1));
+        var all = await Stats.ReadAttemptsAsync(0, 100, CancellationToken.None);
 
-        var stats = await Stats.ReadAsync(null, Now.AddHours(-24), Now, CancellationToken.None);
+        Assert.Equal(2, all.Count);
+        Assert.Equal(("w1", "dom-a", Now.AddMinutes(-30), (int?)200, 12.5, true), (all[0].WebhookId, all[0].DomainId, all[0].StartedAt, all[0].StatusCode, all[0].DurationMs, all[0].Succeeded));
+        Assert.Equal(("w2", "dom-b", (int?)503, false), (all[1].WebhookId, all[1].DomainId, all[1].StatusCode, all[1].Succeeded));
+        Assert.True(all[1].Cursor > all[0].Cursor);
 
-        var w1 = stats.ByWebhook["w1"];
-        Assert.Equal((20, 19, 1), (w1.Attempts, w1.Succeeded, w1.Failed));
-        Assert.Equal(0.95, w1.SuccessRate!.Value, 3);
-        Assert.InRange(w1.P95Ms!.Value, 190, 190 * 1.05);
-        var w2 = stats.ByWebhook["w2"];
-        Assert.Equal((1, 1), (w2.Attempts, w2.Succeeded));
-        Assert.False(stats.ByWebhook.ContainsKey("w3"));
-        Assert.Equal(1, stats.Pending);
-
-        Assert.Equal(60, stats.LastHour.Count);
-        Assert.Equal(Now.AddMinutes(-59).ToUnixTimeMilliseconds() / 60_000 * 60_000, stats.LastHour[0].Minute.ToUnixTimeMilliseconds());
-        var thirtyAgo = stats.LastHour.Single(m => m.Succeeded + m.Failed == 20);
-        Assert.Equal((19, 1), (thirtyAgo.Succeeded, thirtyAgo.Failed));
-        Assert.Equal(Now.AddMinutes(-30).ToUnixTimeMilliseconds() / 60_000, thirtyAgo.Minute.ToUnixTimeMilliseconds() / 60_000);
-        Assert.Equal(21, stats.LastHour.Sum(m => m.Succeeded + m.Failed));
+        // Reading on from the last cursor returns only what was recorded since.
+        Assert.Empty(await Stats.ReadAttemptsAsync(all[1].Cursor, 100, CancellationToken.None));
+        await DeliverAsync("w1", "dom-a", Now.AddMinutes(-10), 200, 3);
+        var next = Assert.Single(await Stats.ReadAttemptsAsync(all[1].Cursor, 100, CancellationToken.None));
+        Assert.Equal(Now.AddMinutes(-10), next.StartedAt);
+        Assert.Single(await Stats.ReadAttemptsAsync(0, 1, CancellationToken.None));
     }
 
     [Fact]
-    public async Task ReadAsync_Domain_SeesOnlyItsOwnWebhooks()
+    public async Task FindAttemptCursorAsync_Since_ReadingFromItStartsAtTheFirstAttemptSince()
+    {
+        Assert.Equal(0, await Stats.FindAttemptCursorAsync(Now, CancellationToken.None));
+        for (var minute = 0; minute < 40; minute++)
+        {
+            await DeliverAsync("w1", "dom-a", Now.AddMinutes(-40 + minute), 200, 1);
+        }
+
+        foreach (var back in new[] { 40, 33, 17, 1 })
+        {
+            var cursor = await Stats.FindAttemptCursorAsync(Now.AddMinutes(-back), CancellationToken.None);
+            var read = await Stats.ReadAttemptsAsync(cursor, 1000, CancellationToken.None);
+            Assert.Equal(back, read.Count);
+            Assert.Equal(Now.AddMinutes(-back), read[0].StartedAt);
+        }
+
+        var late = await Stats.FindAttemptCursorAsync(Now.AddMinutes(5), CancellationToken.None);
+        Assert.All(await Stats.ReadAttemptsAsync(late, 1000, CancellationToken.None), a => Assert.True(a.StartedAt < Now));
+    }
+
+    [Fact]
+    public async Task CountPendingAsync_ByDomain_IncludesHeldDeliveries()
     {
         await DeliverAsync("w1", "dom-a", Now.AddMinutes(-3), 200, 12);
-        await DeliverAsync("w2", "dom-b", Now.AddMinutes(-3), 503, 12);
         await PendingAsync("w2", "dom-b", Now);
+        await PendingAsync("w3", "dom-a", Now);
 
-        var a = await Stats.ReadAsync("dom-a", Now.AddHours(-24), Now, CancellationToken.None);
-        var b = await Stats.ReadAsync("dom-b", Now.AddHours(-24), Now, CancellationToken.None);
-
-        Assert.Equal(["w1"], a.ByWebhook.Keys);
-        Assert.Equal(["w2"], b.ByWebhook.Keys);
-        Assert.Equal((0, 1), (a.Pending, b.Pending));
-        Assert.Equal((1, 0), (a.LastHour.Sum(m => m.Succeeded), a.LastHour.Sum(m => m.Failed)));
-        Assert.Equal((0, 1), (b.LastHour.Sum(m => m.Succeeded), b.LastHour.Sum(m => m.Failed)));
+        Assert.Equal(2, await Stats.CountPendingAsync(null, CancellationToken.None));
+        Assert.Equal(1, await Stats.CountPendingAsync("dom-a", CancellationToken.None));
+        Assert.Equal(1, await Stats.CountPendingAsync("dom-b", CancellationToken.None));
+        Assert.Equal(0, await Stats.CountPendingAsync("dom-c", CancellationToken.None));
     }
 
     [Fact]
