@@ -223,4 +223,62 @@ public sealed class AdminUiBrowserTests
         Assert.Equal(0, (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects").GetArrayLength());
         browser.AssertNoScriptErrors();
     }
+
+    [Fact]
+    public async Task AdminUi_HostnameTargetFiltersAndCancel_ShowOnlyWhatMatches()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var herald = await HeraldHost.StartAsync();
+        await using var browser = await AdminBrowser.OpenAsync(herald.BaseUrl);
+        var page = browser.Page;
+        await browser.SignInAsync(HeraldHost.AdminKey);
+
+        // The target given as hostname and path.
+        await page.GotoAsync("/#/webhooks/new");
+        await browser.Field("Name").FillAsync("Held for review");
+        await browser.Field("Event type").FillAsync("assets");
+        await page.GetByText("Hostname and path").ClickAsync();
+        await browser.Field("Hostname").FillAsync(receiver.BaseUrl);
+        await browser.Field("Path").FillAsync("hooks/review");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#signing-secret")).ToBeVisibleAsync();
+        var webhook = (await herald.Client.GetAsync("api/v1/webhooks")).GetProperty("objects")[0];
+        Assert.Equal(receiver.Url("/hooks/review"), webhook.GetProperty("url").GetString());
+
+        // Paused, so its deliveries wait and can be cancelled.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".page-header .badge")).ToHaveTextAsync("PAUSED");
+        foreach (var objectId in new[] { "clip-1", "clip-2", "clip-3" })
+        {
+            await herald.Client.PublishAsync($$$"""{"event_type":"assets","realm":"proxies","operation":"update","object_id":"{{{objectId}}}","data":{}}""");
+        }
+
+        await browser.Nav("Deliveries").ClickAsync();
+        var rows = page.Locator("#deliveries tbody tr");
+        await Expect(rows).ToHaveCountAsync(3);
+        await page.Locator("#filter-object").FillAsync("clip-2");
+        await page.Locator("#filter-object").PressAsync("Enter");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows).ToContainTextAsync("clip-2");
+        await rows.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Cancel delivery" }).ClickAsync();
+        await Expect(rows.Locator(".badge")).ToHaveTextAsync("cancelled");
+
+        await page.Locator("#filter-object").FillAsync(string.Empty);
+        await page.Locator("#filter-object").PressAsync("Enter");
+        await page.Locator("#filter-status").SelectOptionAsync("pending");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(page.Locator("#deliveries")).Not.ToContainTextAsync("clip-2");
+
+        // A time range after now holds nothing; one around now holds them all again.
+        await page.Locator("#filter-status").SelectOptionAsync(string.Empty);
+        var now = DateTime.UtcNow;
+        await page.Locator("#filter-since").FillAsync(now.AddHours(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.GetByText("No deliveries match")).ToBeVisibleAsync();
+        await page.Locator("#filter-since").FillAsync(now.AddMinutes(-10).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#filter-until").FillAsync(now.AddMinutes(10).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(rows).ToHaveCountAsync(3);
+        Assert.Empty(receiver.Requests);
+        browser.AssertNoScriptErrors();
+    }
 }
