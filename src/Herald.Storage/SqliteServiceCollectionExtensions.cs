@@ -24,6 +24,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IReplayStore, SqliteReplayStore>();
         services.AddSingleton<IDeliveryRecoveryStore, SqliteDeliveryRecoveryStore>();
         services.AddSingleton<IRetentionStore, SqliteRetentionStore>();
+        services.AddSingleton<IDeliveryStatsStore, SqliteDeliveryStatsStore>();
         return services;
     }
 }

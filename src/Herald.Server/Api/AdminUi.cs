@@ -14,7 +14,7 @@ internal static class AdminUi
     // The page shows text from the API (names, URLs, response bodies): allow only our own files,
     // no inline script or style, no framing.
     private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     public static void MapAdminUi(this IEndpointRouteBuilder app)
     {

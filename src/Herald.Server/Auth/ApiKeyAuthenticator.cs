@@ -19,7 +19,12 @@ internal sealed partial class ApiKeyAuthenticator(IApiKeyStore store, TimeProvid
             return null;
         }
 
-        var hash = ApiKeys.Hash(key);
+        return AuthenticateHash(ApiKeys.Hash(key));
+    }
+
+    /// <summary>The caller of a key known by its hash (an admin UI session keeps only the hash).</summary>
+    public Caller? AuthenticateHash(string hash)
+    {
         if (_configuredAdminHash is not null && string.Equals(hash, _configuredAdminHash, StringComparison.Ordinal))
         {
             return new Caller("admin", IsAdmin: true, DomainId: null);

@@ -1,21 +1,59 @@
+using Herald.Server.Admin;
+
 namespace Herald.Server.Auth;
 
 /// <summary>
-/// Every <c>/api/</c> call needs <c>Authorization: Bearer &lt;key&gt;</c>; the iconik-compatible
-/// <c>/API/</c> routes take the key in <c>Auth-Token</c>. No valid key → 401.
+/// Every <c>/api/</c> call needs <c>Authorization: Bearer &lt;key&gt;</c> or an admin UI session
+/// cookie; the iconik-compatible <c>/API/</c> routes take the key in <c>Auth-Token</c>; the admin
+/// UI's own <c>/ui/</c> calls take the session cookie. No valid key → 401. A request authenticated
+/// by the cookie that changes anything (any method but GET, HEAD, OPTIONS) must also carry the
+/// session's CSRF token in <c>X-CSRF-Token</c>, or it is refused with 403.
 /// </summary>
-internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator authenticator)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator authenticator, AdminSessions sessions)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
         var iconik = path.StartsWithSegments("/API", StringComparison.Ordinal);
-        if (!iconik && !path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        var ui = path.StartsWithSegments("/ui", StringComparison.OrdinalIgnoreCase);
+        if (!iconik && !ui && !path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }
 
-        var caller = authenticator.Authenticate(iconik ? context.Request.Headers["Auth-Token"].ToString() : BearerToken(context.Request));
+        // Signing in is the one UI call made before there is a session.
+        if (ui && AdminSessionApi.IsSignIn(context.Request))
+        {
+            return next(context);
+        }
+
+        Caller? caller;
+        if (iconik)
+        {
+            caller = authenticator.Authenticate(context.Request.Headers["Auth-Token"].ToString());
+        }
+        else if (!ui && context.Request.Headers.Authorization.Count > 0)
+        {
+            caller = authenticator.Authenticate(BearerToken(context.Request));
+        }
+        else
+        {
+            var session = sessions.Find(context.Request.Cookies[AdminSessions.CookieName]);
+            caller = session is null ? null : authenticator.AuthenticateHash(session.KeyHash);
+            if (caller is not null && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+                && !HttpMethods.IsOptions(context.Request.Method)
+                && !AdminSessions.CsrfMatches(session!, context.Request.Headers[AdminSessions.CsrfHeader].ToString()))
+            {
+                return ApiResults.Error(403, "this request changes data and needs the session's CSRF token in the X-CSRF-Token header", "headers.X-CSRF-Token")
+                    .ExecuteAsync(context);
+            }
+
+            if (caller is not null)
+            {
+                context.Features.Set(session!);
+            }
+        }
+
         if (caller is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";

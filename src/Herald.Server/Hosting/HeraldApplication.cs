@@ -4,6 +4,7 @@ using Herald.Delivery.Dispatching;
 using Herald.Delivery.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
+using Herald.Server.Admin;
 using Herald.Server.Auth;
 using Herald.Server.Ingest;
 using Herald.Server.Metrics;
@@ -46,6 +47,7 @@ internal static class HeraldApplication
         services.AddSingleton<HeraldGauges>();
         services.AddSingleton<PrometheusCollector>();
         services.AddHeraldOpenApi();
+        services.AddHeraldAdminUi();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -71,7 +73,7 @@ internal static class HeraldApplication
         app.MapIconikWebhooksApi();
         app.MapMetricsApi();
         app.MapHeraldOpenApi();
-        app.MapAdminUi();
+        app.MapHeraldAdminUi();
         app.MapReplaysApi();
         app.MapRecoveryApi();
         return app;

@@ -9,7 +9,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 {
     // While an attempt is in flight (leased), the stored next_attempt_at is the lease's end, when
     // the delivery would be due again if the attempt never reported back; the view shows no time.
-    private const string ViewColumns =
+    internal const string ViewColumns =
         "id, webhook_id, event_id, object_id, domain_id, status, attempt_count, CASE WHEN lease_owner IS NULL THEN next_attempt_at END, created_at, updated_at, last_status_code, last_error";
 
     public Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) =>
@@ -338,7 +338,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
     private readonly record struct ClaimRow(long Due, long RowId, string Id, string WebhookId, string EventId, string? ObjectId, int Attempts);
 
-    private static DeliveryView ReadView(SqliteDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
+    internal static DeliveryView ReadView(SqliteDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2),

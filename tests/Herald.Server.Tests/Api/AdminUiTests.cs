@@ -9,7 +9,7 @@ public sealed class AdminUiTests
     [Theory]
     [InlineData("/", "text/html", "<title>Herald</title>")]
     [InlineData("/index.html", "text/html", "<title>Herald</title>")]
-    [InlineData("/app.js", "text/javascript", "sessionStorage")]
+    [InlineData("/js/main.js", "text/javascript", "ui/session")]
     [InlineData("/app.css", "text/css", "table")]
     public async Task Get_UiFile_ServedWithStrictPolicy(string path, string contentType, string content)
     {
