@@ -1,0 +1,7 @@
+using Herald.Storage.Tests.Contracts;
+
+namespace Herald.Storage.Tests.Sqlite;
+
+// The store contract suite on SQLite: one class per contract, named after the provider.
+
+public sealed class SqliteDeliveryClaimTests : DeliveryClaimContract<SqliteStoreProvider>;
