@@ -5,3 +5,9 @@ namespace Herald.Storage.Tests.Sqlite;
 // The store contract suite on SQLite: one class per contract, named after the provider.
 
 public sealed class SqliteDeliveryClaimTests : DeliveryClaimContract<SqliteStoreProvider>;
+
+public sealed class SqliteDeliveryCompleteTests : DeliveryCompleteContract<SqliteStoreProvider>;
+
+public sealed class SqliteDeliveryListTests : DeliveryListContract<SqliteStoreProvider>;
+
+public sealed class SqliteEventStoreTests : EventStoreContract<SqliteStoreProvider>;
