@@ -11,3 +11,7 @@ public sealed class SqliteDeliveryCompleteTests : DeliveryCompleteContract<Sqlit
 public sealed class SqliteDeliveryListTests : DeliveryListContract<SqliteStoreProvider>;
 
 public sealed class SqliteEventStoreTests : EventStoreContract<SqliteStoreProvider>;
+
+public sealed class SqliteWebhookStoreTests : WebhookStoreContract<SqliteStoreProvider>;
+
+public sealed class SqliteApiKeyStoreTests : ApiKeyStoreContract<SqliteStoreProvider>;
