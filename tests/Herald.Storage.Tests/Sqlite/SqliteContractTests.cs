@@ -15,3 +15,9 @@ public sealed class SqliteEventStoreTests : EventStoreContract<SqliteStoreProvid
 public sealed class SqliteWebhookStoreTests : WebhookStoreContract<SqliteStoreProvider>;
 
 public sealed class SqliteApiKeyStoreTests : ApiKeyStoreContract<SqliteStoreProvider>;
+
+public sealed class SqliteDeliveryRecoveryStoreTests : DeliveryRecoveryContract<SqliteStoreProvider>;
+
+public sealed class SqliteReplayStoreTests : ReplayStoreContract<SqliteStoreProvider>;
+
+public sealed class SqliteRetentionStoreTests : RetentionStoreContract<SqliteStoreProvider>;
