@@ -21,3 +21,5 @@ public sealed class SqliteDeliveryRecoveryStoreTests : DeliveryRecoveryContract<
 public sealed class SqliteReplayStoreTests : ReplayStoreContract<SqliteStoreProvider>;
 
 public sealed class SqliteRetentionStoreTests : RetentionStoreContract<SqliteStoreProvider>;
+
+public sealed class SqliteMultiWriterTests : MultiWriterContract<SqliteStoreProvider>;
