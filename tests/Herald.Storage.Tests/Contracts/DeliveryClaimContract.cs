@@ -72,7 +72,7 @@ public abstract class DeliveryClaimContract<TProvider> : StoreContract<TProvider
     }
 
     [Fact]
-    public async Task ClaimDueAsync_MaxZero_ClaimsNothingButReportsWhatIsDue()
+    public async Task ClaimDueAsync_MaxZero_ClaimsAndLeasesNothing()
     {
         await PublishAsync("e1", T0.AddSeconds(-5), webhookIds: "w1");
 
