@@ -179,14 +179,7 @@ public abstract class DeliveryListContract<TProvider> : StoreContract<TProvider>
         await PublishAsync("e2", T0, objectId: "o2", domainId: "dom-a", webhookIds: "w1");
         await PublishAsync("e3", T0, objectId: "o1", domainId: "dom-b", webhookIds: "w1");
         var claimed = await Deliveries.ClaimDueAsync("node", T0, Lease, 100, None);
-        await Deliveries.CompleteAsync(
-            [
-                new AttemptRecord("e1-w1", "w1", 1, T0, 200, 10, null, null, true, null),
-                new AttemptRecord("e2-w1", "w1", 1, T0, 500, 10, "HTTP 500", null, false, null),
-            ],
-            T0,
-            DisableAfter,
-            None);
+        await CompleteAsync(T0, Succeeded("e1-w1", 1, T0), Failed("e2-w1", 1, T0, 500, next: null));
         await Deliveries.ReleaseAsync("node", claimed.Where(c => c.Id is "e1-w2" or "e3-w1").ToList(), T0, None);
     }
 

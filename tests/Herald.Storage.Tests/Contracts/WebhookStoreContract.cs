@@ -290,7 +290,7 @@ public abstract class WebhookStoreContract<TProvider> : StoreContract<TProvider>
         await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
         await PublishAsync("e2", T0.AddHours(1), webhookIds: "w1");
         await Deliveries.ClaimDueAsync("node", T0, Lease, 100, None);
-        await Deliveries.CompleteAsync([new AttemptRecord("e1-w1", "w1", 1, T0, 200, 5, null, null, true, null)], T0, DisableAfter, None);
+        await CompleteAsync(T0, Succeeded("e1-w1", 1, T0));
 
         var deleted = await Webhooks.DeleteAsync("w1", T0.AddMinutes(1), None);
 
