@@ -187,6 +187,34 @@ public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
     }
 
     [Fact]
+    public async Task IngestAsync_RacingAPause_NothingOfThePausedWebhookIsClaimable()
+    {
+        var publishes = Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await PublishAsync($"e{i:D2}", T0, webhookIds: ["w1", "w2"]);
+            }
+        });
+        await Task.Run(async () =>
+        {
+            while (!publishes.IsCompleted && (await DeliveryIdsAsync(webhookId: "w1")).Count < 10)
+            {
+                await Task.Yield();
+            }
+
+            await SetWebhookStatusAsync("w1", WebhookStatus.Paused);
+        });
+        await publishes;
+
+        // Published before or after the pause: none may be sent while it holds.
+        var claimed = await Claim(T0.AddDays(1), max: 500);
+        Assert.Equal(50, claimed.Count);
+        Assert.All(claimed, c => Assert.Equal("w2", c.WebhookId));
+        Assert.Equal(50, (await DeliveryIdsAsync(webhookId: "w1", status: DeliveryStatus.Pending)).Count);
+    }
+
+    [Fact]
     public async Task CompleteAsync_RacingCancel_OneOfThemWinsAndTheDeliveryIsNeverPendingAgain()
     {
         for (var i = 0; i < 30; i++)
