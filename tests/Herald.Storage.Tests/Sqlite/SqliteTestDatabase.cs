@@ -46,6 +46,12 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public IStoreHealth Health => _services.GetRequiredService<IStoreHealth>();
 
+    public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
+
+    public IDeliveryRecoveryStore Recovery => _services.GetRequiredService<IDeliveryRecoveryStore>();
+
+    public IRetentionStore Retention => _services.GetRequiredService<IRetentionStore>();
+
     public SqliteWriter Writer => _services.GetRequiredService<SqliteWriter>();
 
     public SqliteDatabase Database => _services.GetRequiredService<SqliteDatabase>();

@@ -1,8 +1,8 @@
 using Herald.Storage.Sqlite;
 
-namespace Herald.Storage.Tests.Sqlite.Recovery;
+namespace Herald.Storage.Tests.Sqlite;
 
-public sealed class TimeOrderedIdsTests
+public sealed class SqliteTimeOrderedIdsTests
 {
     [Fact]
     public void LowerBound_Uuid7MintedThen_SortsBetweenThisAndNextMillisecond()

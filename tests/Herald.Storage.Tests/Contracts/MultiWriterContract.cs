@@ -1,0 +1,338 @@
+using System.Data.Common;
+using Herald.Core.Deliveries;
+using Herald.Core.Webhooks;
+
+namespace Herald.Storage.Tests.Contracts;
+
+/// <summary>
+/// Several writers at once, in-process and through the contracts only: what must hold when more
+/// than one dispatcher, API request or node writes at the same time. SQLite serialises them in one
+/// writer; a shared database must give the same answers.
+/// </summary>
+public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
+    where TProvider : IStoreProvider, new()
+{
+    protected override async Task SeedAsync()
+    {
+        await InsertWebhookAsync("w1");
+        await InsertWebhookAsync("w2");
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_TwoClaimersRacing_NoDeliveryClaimedTwice()
+    {
+        await Events.IngestAsync(
+            new IngestBatch(
+                Enumerable.Range(0, 300).Select(i => NewEvent($"e{i:D3}")).ToList(),
+                Enumerable.Range(0, 300).SelectMany(i => new[] { NewDelivery($"e{i:D3}-w1", "w1", $"e{i:D3}", T0), NewDelivery($"e{i:D3}-w2", "w2", $"e{i:D3}", T0) }).ToList(),
+                null, null, T0),
+            None);
+
+        var claimedBy = new[] { new List<string>(), new List<string>() };
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(n => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var claimed = await Claim(T0, owner: $"node-{n}", max: 16);
+                if (claimed.Count == 0)
+                {
+                    return;
+                }
+
+                claimedBy[n].AddRange(claimed.Select(c => c.Id));
+            }
+        })));
+
+        var all = claimedBy[0].Concat(claimedBy[1]).ToList();
+        Assert.Equal(600, all.Count);
+        Assert.Equal(600, all.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ExpiredLeaseClaimedByTwoAtOnce_OnlyOneGetsIt()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        Assert.Equal(20, (await Claim(T0, owner: "crashed")).Count);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(n => Task.Run(() => Claim(T0 + Lease, owner: $"node-{n}", max: 20))));
+
+        var ids = claims.SelectMany(c => c).Select(c => c.Id).ToList();
+        Assert.Equal(20, ids.Count);
+        Assert.Equal(20, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ClaimersRacingRetries_EachRetriedDeliveryClaimedOnce()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await PublishAsync($"e{i:D2}", Later, webhookIds: "w1");
+        }
+
+        var retries = Task.Run(async () =>
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                Assert.NotNull(await Deliveries.RetryAsync($"e{i:D2}-w1", null, T0, None));
+            }
+        });
+        var claimers = Enumerable.Range(0, 3).Select(n => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while (!retries.IsCompleted)
+            {
+                mine.AddRange((await Claim(T0, owner: $"node-{n}", max: 5)).Select(c => c.Id));
+            }
+
+            mine.AddRange((await Claim(T0, owner: $"node-{n}", max: 50)).Select(c => c.Id));
+            return mine;
+        })).ToList();
+        await retries;
+
+        var ids = (await Task.WhenAll(claimers)).SelectMany(c => c).ToList();
+        Assert.Equal(30, ids.Count);
+        Assert.Equal(30, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task IngestAsync_IdempotencyRace_OneSetOfIdsAndOneSetOfDeliveries()
+    {
+        var batches = Enumerable.Range(0, 40).Select(n =>
+        {
+            var events = Enumerable.Range(0, 3).Select(i => NewEvent($"r{n:D2}-e{i}")).ToList();
+            var deliveries = events.SelectMany(e => new[] { NewDelivery($"{e.Id}-w1", "w1", e.Id, T0), NewDelivery($"{e.Id}-w2", "w2", e.Id, T0) }).ToList();
+            return new IngestBatch(events, deliveries, "dom-a", "race-key", T0);
+        }).ToList();
+
+        var results = await Task.WhenAll(batches.Select(b => Task.Run(() => Events.IngestAsync(b, None))));
+
+        var winner = Assert.Single(results, r => !r.Replayed);
+        Assert.Equal(3, winner.EventIds.Count);
+        Assert.All(results, r => Assert.Equal(winner.EventIds, r.EventIds));
+        var deliveries = await ListAllAsync();
+        Assert.Equal(6, deliveries.Count);
+        Assert.Equal(winner.EventIds.Order(StringComparer.Ordinal), deliveries.Select(d => d.EventId).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task IngestAsync_IdempotencyRaceInTwoScopes_OneWinnerPerScope()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(n => Task.Run(() => Events.IngestAsync(
+            new IngestBatch([NewEvent($"e{n:D2}")], [NewDelivery($"e{n:D2}-w1", "w1", $"e{n:D2}", T0)], n % 2 == 0 ? "dom-a" : "dom-b", "key", T0),
+            None))));
+
+        Assert.Equal(2, results.Count(r => !r.Replayed));
+        Assert.Equal(2, (await ListAllAsync()).Count);
+        Assert.Single(results.Where((_, n) => n % 2 == 0).Select(r => r.EventIds[0]).Distinct());
+        Assert.Single(results.Where((_, n) => n % 2 == 1).Select(r => r.EventIds[0]).Distinct());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_EditRacingStatusChangesFromCompletions_NeitherLost()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var claimed = await Claim(T0, max: 100);
+        var completions = Task.Run(async () =>
+        {
+            foreach (var delivery in claimed)
+            {
+                await CompleteAsync(T0.AddSeconds(1), Failed(delivery.Id, 1, T0, 503, T0.AddMinutes(1)));
+            }
+        });
+        var edits = Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await Webhooks.UpdateAsync("w1", w => w with { Headers = new Dictionary<string, string>(w.Headers) { [$"X-{i:D2}"] = "1" }, Name = $"edit {i}" }, None);
+            }
+        });
+        await Task.WhenAll(completions, edits);
+
+        var webhook = await GetWebhookAsync("w1");
+        Assert.Equal((WebhookStatus.Failing, T0.AddSeconds(1), "HTTP 503"), (webhook.Status, webhook.FirstFailedAt, webhook.LastError));
+        Assert.Equal("edit 39", webhook.Name);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"X-{i:D2}"), webhook.Headers.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_PauseRacingFailingCompletions_EndsPausedAndHolds()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var claimed = await Claim(T0, max: 10);
+        var completions = Task.Run(async () =>
+        {
+            foreach (var delivery in claimed)
+            {
+                await CompleteAsync(T0.AddSeconds(1), Failed(delivery.Id, 1, T0, 500, T0));
+            }
+        });
+        var pause = Task.Run(() => SetWebhookStatusAsync("w1", WebhookStatus.Paused));
+        await Task.WhenAll(completions, pause);
+
+        Assert.Equal(WebhookStatus.Paused, (await GetWebhookAsync("w1")).Status);
+        Assert.Empty(await Claim(T0.AddMinutes(5)));
+        Assert.Equal(20, (await DeliveryIdsAsync(status: DeliveryStatus.Pending)).Count);
+    }
+
+    [Fact]
+    public async Task IngestAsync_RacingAPause_NothingOfThePausedWebhookIsClaimable()
+    {
+        var publishes = Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await PublishAsync($"e{i:D2}", T0, webhookIds: ["w1", "w2"]);
+            }
+        });
+        await Task.Run(async () =>
+        {
+            while (!publishes.IsCompleted && (await DeliveryIdsAsync(webhookId: "w1")).Count < 10)
+            {
+                await Task.Yield();
+            }
+
+            await SetWebhookStatusAsync("w1", WebhookStatus.Paused);
+        });
+        await publishes;
+
+        // Published before or after the pause: none may be sent while it holds.
+        var claimed = await Claim(T0.AddDays(1), max: 500);
+        Assert.Equal(50, claimed.Count);
+        Assert.All(claimed, c => Assert.Equal("w2", c.WebhookId));
+        Assert.Equal(50, (await DeliveryIdsAsync(webhookId: "w1", status: DeliveryStatus.Pending)).Count);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_RacingCancel_OneOfThemWinsAndTheDeliveryIsNeverPendingAgain()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var claimed = await Claim(T0);
+        var outcomes = new CancelOutcome[claimed.Count];
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                foreach (var delivery in claimed)
+                {
+                    await CompleteAsync(T0, Succeeded(delivery.Id, 1, T0));
+                }
+            }),
+            Task.Run(async () =>
+            {
+                for (var i = claimed.Count - 1; i >= 0; i--)
+                {
+                    outcomes[i] = await Recovery.CancelAsync(claimed[i].Id, null, T0, None);
+                }
+            }));
+
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            var view = await GetAsync(claimed[i].Id);
+            Assert.Equal(outcomes[i] == CancelOutcome.Cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Succeeded, view.Status);
+            Assert.Single(view.Attempts!);
+        }
+
+        Assert.Empty(await Claim(T0.AddDays(1)));
+    }
+
+    [Fact]
+    public async Task WebhookInsert_SameIdConcurrently_ExactlyOneStored()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(n => Task.Run(async () =>
+        {
+            try
+            {
+                await Webhooks.InsertAsync(NewWebhook("dup", domainId: $"dom-{n}"), None);
+                return true;
+            }
+            catch (DbException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(results, r => r);
+        var stored = await GetWebhookAsync("dup");
+        Assert.Equal($"dom-{Array.IndexOf(results, true)}", stored.DomainId);
+    }
+
+    [Fact]
+    public async Task ApiKeyInsert_SameHashConcurrently_ExactlyOneStored()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(n => Task.Run(async () =>
+        {
+            try
+            {
+                await ApiKeys.InsertAsync(new ApiKeyRecord($"k{n}", null, null, false, "same-hash", T0), None);
+                return true;
+            }
+            catch (DbException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(results, r => r);
+        Assert.Equal($"k{Array.IndexOf(results, true)}", Assert.Single(await ApiKeys.LoadAllAsync(None)).Id);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_RacingAReclaimAfterExpiry_NewerLeaseSurvives()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var stale = await Claim(T0, owner: "node-a");
+        var reclaimed = Task.Run(() => Claim(T0 + Lease, owner: "node-b"));
+        var release = Task.Run(() => Deliveries.ReleaseAsync("node-a", stale, T0 + Lease, None));
+        await Task.WhenAll(reclaimed, release);
+
+        // Whatever node-b took stays leased to it; whatever it did not take was given back.
+        var taken = (await reclaimed).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var free = (await Claim(T0 + Lease, owner: "node-c")).Select(c => c.Id).ToList();
+        Assert.Empty(free.Intersect(taken));
+        Assert.Equal(20, taken.Count + free.Count);
+    }
+
+    // TODO(issue 11, item 2): enable once AttemptRecord carries the lease it was claimed with and
+    // CompleteAsync checks it. Today the record cannot name its lease, so the store cannot tell the
+    // stale result from the current one, and the late success wins.
+#if LEASE_CHECKED_COMPLETIONS
+    [Fact]
+    public async Task CompleteAsync_AfterItsLeaseWasTakenByAnotherClaim_DoesNotWin()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        var stale = Assert.Single(await Claim(T0, owner: "node-a"));
+        var current = Assert.Single(await Claim(T0 + Lease, owner: "node-b"));
+
+        // node-a's attempt outlived its lease and reports a success after node-b took the delivery.
+        await CompleteAsync(T0 + Lease + TimeSpan.FromSeconds(1), Succeeded("e1-w1", 1, T0) with { LeaseUntil = stale.LeaseUntil });
+
+        var view = await GetAsync("e1-w1");
+        Assert.Equal((DeliveryStatus.Pending, (DateTimeOffset?)null, 0), (view.Status, view.NextAttemptAt, view.AttemptCount));
+        Assert.Empty(await Claim(T0 + Lease + TimeSpan.FromSeconds(2), owner: "node-c"));
+
+        // node-b's own result still counts.
+        await CompleteAsync(T0 + Lease + TimeSpan.FromSeconds(3), Failed("e1-w1", 1, T0 + Lease, 500, T0 + Lease + TimeSpan.FromMinutes(1)) with { LeaseUntil = current.LeaseUntil });
+        var after = await GetAsync("e1-w1");
+        Assert.Equal((DeliveryStatus.Pending, (int?)500, 1), (after.Status, after.LastStatusCode, after.AttemptCount));
+    }
+#endif
+}
