@@ -8,6 +8,12 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteDatabase
 {
+    /// <summary>
+    /// Replaces one 64 KiB row: what the write probe costs. A few pages would fit into space a failed
+    /// write left in the WAL file on a full disk and report it writable.
+    /// </summary>
+    internal const string WriteProbe = "INSERT OR REPLACE INTO write_probe (id, pad) VALUES (1, zeroblob(65536));";
+
     public SqliteDatabase(SqliteOptions options)
     {
         Options = options;
@@ -16,7 +22,14 @@ internal sealed class SqliteDatabase
         var directory = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(directory))
         {
-            Directory.CreateDirectory(directory);
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageStartupException($"Cannot use the database {full}: its folder cannot be created ({ex.Message})", ex);
+            }
         }
 
         ConnectionString = new SqliteConnectionStringBuilder
@@ -44,6 +57,41 @@ internal sealed class SqliteDatabase
         pragma.CommandText = "PRAGMA busy_timeout = 30000;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// Migrates and proves the file can be written, so a read-only, unreadable or full database
+    /// stops the start with a <see cref="StorageStartupException"/> naming the file and the problem
+    /// instead of failing the first request.
+    /// </summary>
+    public void Start()
+    {
+        try
+        {
+            Migrate();
+            using var connection = Open();
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                // SQLite falls back to a read-only open when the file cannot be opened for writing.
+                throw new StorageStartupException($"Cannot use the database {FilePath}: the file is read-only (no write permission or a read-only file system)");
+            }
+
+            using var transaction = connection.BeginTransaction();
+            using var probe = connection.CreateCommand();
+            probe.Transaction = transaction;
+            probe.CommandText = WriteProbe;
+            probe.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            var problem = StorageFailures.Describe(ex.SqliteErrorCode & 0xFF) ?? "SQLite refused it";
+            throw new StorageStartupException($"Cannot use the database {FilePath}: {problem} ({ex.Message})", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageStartupException($"Cannot use the database {FilePath}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Applies pending migrations; safe to call on every start.</summary>
