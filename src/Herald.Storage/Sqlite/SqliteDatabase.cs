@@ -86,11 +86,45 @@ internal sealed class SqliteDatabase
         catch (SqliteException ex)
         {
             var problem = StorageFailures.Describe(ex.SqliteErrorCode & 0xFF) ?? "SQLite refused it";
-            throw new StorageStartupException($"Cannot use the database {FilePath}: {problem} ({ex.Message})", ex);
+            var why = WhyNotWritable() is { } cause ? $"; {cause}" : string.Empty;
+            throw new StorageStartupException($"Cannot use the database {FilePath}: {problem} ({ex.Message}){why}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new StorageStartupException($"Cannot use the database {FilePath}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// SQLite says "unable to open database file" for a WAL database whose folder is read-only (it
+    /// cannot create the -shm); the file system says why.
+    /// </summary>
+    private string? WhyNotWritable()
+    {
+        string[] paths = [FilePath, FilePath + "-wal", FilePath + "-shm"];
+        foreach (var path in paths.Where(File.Exists))
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"{path} cannot be written: {ex.Message}";
+            }
+        }
+
+        var folder = System.IO.Path.GetDirectoryName(FilePath)!;
+        var probe = System.IO.Path.Combine(folder, $".herald-write-check-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"the folder {folder} cannot be written (SQLite creates its -wal and -shm files there): {ex.Message}";
         }
     }
 

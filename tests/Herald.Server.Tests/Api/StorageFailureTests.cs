@@ -2,7 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Herald.Server.Tests.Infrastructure;
+using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Server.Tests.Api;
 
@@ -107,6 +109,51 @@ public sealed class StorageFailureTests
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task WriteRoutes_DatabaseTurnsReadOnly_Answer503AndRecoverWhenWritableAgain()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(herald.BaseUrl + "/") };
+        var webhook = await herald.Client.CreateWebhookAsync(new { event_type = "assets", url = "http://127.0.0.1:9/hook", status = "PAUSED" });
+        var webhookId = webhook.GetProperty("id").GetString()!;
+        // SQLite's own read-only mode on the writer's connection: every write is refused with
+        // SQLITE_READONLY, as on a read-only file (a mounted file system cannot be remounted
+        // read-only while Herald holds the database open for writing).
+        var connection = await herald.Services.GetRequiredService<SqliteWriter>().ExecuteAsync(s => s.Connection, CancellationToken.None, durable: false);
+        SqliteDatabase.Execute(connection, "PRAGMA query_only = ON;");
+
+        using (var publish = await herald.Client.SendAsync(HttpMethod.Post, "api/v1/events", Event))
+        {
+            await AssertUnavailableAsync(publish, "read-only");
+        }
+
+        using (var put = await herald.Client.SendAsync(HttpMethod.Put, $"api/v1/webhooks/{webhookId}", JsonSerializer.Serialize(new { event_type = "assets", url = "http://127.0.0.1:9/put" })))
+        {
+            await AssertUnavailableAsync(put, "read-only");
+        }
+
+        using (var delete = await herald.Client.SendAsync(HttpMethod.Delete, $"api/v1/webhooks/{webhookId}"))
+        {
+            await AssertUnavailableAsync(delete, "read-only");
+        }
+
+        using (var ready = await http.GetAsync("readyz"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("read-only", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        SqliteDatabase.Execute(connection, "PRAGMA query_only = OFF;");
+
+        using (var ready = await http.GetAsync("readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        await herald.Client.PublishAsync(Event);
+        Assert.Equal("http://127.0.0.1:9/hook", (await herald.Client.GetAsync($"api/v1/webhooks/{webhookId}")).GetProperty("url").GetString());
     }
 
     internal static async Task AssertUnavailableAsync(HttpResponseMessage response, string reason)

@@ -96,6 +96,14 @@ public sealed partial class ProcessTests
             Eventually.TrueAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, TimeSpan.FromSeconds(60), text)
                 .ContinueWith(t => Assert.False(_process.HasExited, $"the server exited: {Output}"), TaskScheduler.Default);
 
+        /// <summary>Waits for the process to end by itself; its exit code.</summary>
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cancel.Token);
+            return _process.ExitCode;
+        }
+
         public async Task StopAsync()
         {
             // SIGTERM, as a service manager would: a graceful shutdown.
