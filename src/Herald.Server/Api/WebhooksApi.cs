@@ -128,15 +128,14 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
             return new WebhookOutcome(null, error);
         }
 
+        var secret = body.TryGetProperty("secret", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : WebhookSecret.Generate();
+        webhook = webhook with { Secrets = [new WebhookSecretEntry(secret, null)] };
         var limit = options.Value.MaxWebhooksPerDomain;
-        if (limit > 0 && webhook.DomainId is not null && await store.CountAsync(webhook.DomainId, ct) >= limit)
+        if (!await store.InsertAsync(webhook, limit, ct))
         {
             return new WebhookOutcome(null, new FieldError($"domain {webhook.DomainId} already has the maximum of {limit} webhooks", "domain_id", Status: 409));
         }
 
-        var secret = body.TryGetProperty("secret", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : WebhookSecret.Generate();
-        webhook = webhook with { Secrets = [new WebhookSecretEntry(secret, null)] };
-        await store.InsertAsync(webhook, ct);
         await registry.RefreshAsync(ct);
         return new WebhookOutcome(webhook, null);
     }
