@@ -153,6 +153,16 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 }
 
                 error = reader.Apply(body, current, partial, caller, out var changed);
+                if (error is null && !string.Equals(changed.DomainId, current.DomainId, StringComparison.Ordinal))
+                {
+                    // A webhook's deliveries carry its domain (who may see and retry them), so moving
+                    // the webhook would leave its history with the old tenant: refused instead.
+                    error = new FieldError(
+                        $"domain_id cannot change (it is {current.DomainId ?? "null"}): a webhook's past deliveries belong to its domain; create a new webhook in the other domain and delete this one",
+                        "domain_id",
+                        Status: 409);
+                }
+
                 return error is null ? changed with { DateModified = Clock.Now(time) } : null;
             },
             ct);
