@@ -16,12 +16,14 @@ fi
 # What the tests and this script need beyond the SDK, each with the Debian package that has it:
 # the admin UI test drives a real headless Chromium; the process tests stop Herald with
 # /usr/bin/kill (procps; the shell's builtin is no use to them); the storage tests mount a small
-# tmpfs (mount); the summary below is computed by python3. One `apt-get update` and one install,
+# tmpfs (mount) and make a file immutable (chattr, e2fsprogs); the summary below is computed by
+# python3. One `apt-get update` and one install,
 # only when something is missing.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 command -v mount >/dev/null 2>&1 || missing+=(mount)
+command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing ${missing[*]} ..."

@@ -44,4 +44,43 @@ public sealed partial class ProcessTests
         Assert.Contains("not a database", server.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_SharedMemoryFileNotWritable_ExitsNonZeroNamingIt()
+    {
+        using var disk = TmpfsMount.Create("16m");
+        var database = Path.Combine(disk.Path, "data", "herald.db");
+        var port = FreePort();
+        using (var first = ServerProcess.Start(database, port))
+        {
+            await first.WaitForOutputAsync("Now listening");
+            await first.StopAsync();
+        }
+
+        // A -shm left behind that this process may not write (immutable: root is refused too).
+        var shm = database + "-shm";
+        await File.WriteAllBytesAsync(shm, new byte[32 * 1024]);
+        Chattr("+i", shm);
+        try
+        {
+            using var second = ServerProcess.Start(database, port);
+            var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.NotEqual(0, exitCode);
+            Assert.NotEqual(134, exitCode);
+            Assert.NotEqual(135, exitCode); // SIGBUS
+            Assert.Contains($"{shm} cannot be written", second.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Chattr("-i", shm);
+        }
+    }
+
+    private static void Chattr(string flag, string path)
+    {
+        using var process = System.Diagnostics.Process.Start("chattr", [flag, path]);
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+    }
 }
