@@ -17,8 +17,7 @@ fi
 # the admin UI test drives a real headless Chromium; the process tests stop Herald with
 # /usr/bin/kill (procps; the shell's builtin is no use to them); the storage tests mount a small
 # tmpfs (mount) and make a file immutable (chattr, e2fsprogs); the summary below is computed by
-# python3. One `apt-get update` and one install,
-# only when something is missing.
+# python3. One `apt-get update` and one install, only when something is missing.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
