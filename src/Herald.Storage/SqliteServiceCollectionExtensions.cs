@@ -28,6 +28,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IReplayStore, SqliteReplayStore>();
         services.AddSingleton<IDeliveryRecoveryStore, SqliteDeliveryRecoveryStore>();
         services.AddSingleton<IRetentionStore, SqliteRetentionStore>();
+        services.AddHostedService<SqliteSharedMemoryGuard>();
         return services;
     }
 }

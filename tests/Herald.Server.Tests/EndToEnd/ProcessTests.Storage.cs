@@ -83,4 +83,47 @@ public sealed partial class ProcessTests
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Fact]
+    public async Task Running_SharedMemoryFileTruncated_LogsAndExitsWithCode1InsteadOfSigbus()
+    {
+        var database = TempDatabase.NewPath();
+        var port = FreePort();
+        // Nothing in the background touches the database for minutes, so only this test's own
+        // request after the truncation would (and, without the guard, die of SIGBUS).
+        using var server = ServerProcess.Start(database, port, new Dictionary<string, string>
+        {
+            ["HERALD_ADMIN_KEY"] = "hk_shm_test_key",
+            ["Herald__Dispatcher__MaxIdle"] = "00:10:00",
+            ["Herald__Replay__PollInterval"] = "00:10:00",
+        });
+        await server.WaitForOutputAsync("Now listening");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "hk_shm_test_key");
+        using (var first = await http.PostAsync("/api/v1/events", new StringContent("""{"event_type":"assets","operation":"update","data":{}}""")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        var shm = database + "-shm";
+        using (var file = new FileStream(shm, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            file.SetLength(0);
+        }
+
+        // Give the guard its poll, then touch the database as any client would.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var after = await http.PostAsync("/api/v1/events", new StringContent("""{"event_type":"assets","operation":"update","data":{}}"""));
+        }
+        catch (HttpRequestException)
+        {
+            // The process is gone: what the guard is for.
+        }
+
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exitCode == 1, $"exit code {exitCode} (135 is SIGBUS): {server.Output}");
+        Assert.Contains($"{shm} was truncated", server.Output, StringComparison.Ordinal);
+    }
 }
