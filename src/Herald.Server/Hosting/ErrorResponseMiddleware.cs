@@ -31,6 +31,13 @@ internal sealed partial class ErrorResponseMiddleware(RequestDelegate next, ILog
                 context.Response.Clear();
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
+            else if (ex is BadHttpRequestException bad)
+            {
+                // Kestrel's own refusals (a body over its limit, a malformed request body) are the client's.
+                status = bad.StatusCode;
+                message = $"the request is invalid: {bad.Message}";
+                context.Response.Clear();
+            }
             else
             {
                 Log.Unhandled(logger, context.Request.Method, context.Request.Path, ex);
