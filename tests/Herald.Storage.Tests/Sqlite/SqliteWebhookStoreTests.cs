@@ -71,6 +71,21 @@ public sealed class SqliteWebhookStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InsertAsync_DomainLimitConcurrent_StoresExactlyTheLimit()
+    {
+        var inserts = Enumerable.Range(0, 16)
+            .Select(i => Task.Run(() => _db.Webhooks.InsertAsync(NewWebhook($"w{i}", domainId: "dom-a"), maxPerDomain: 5, CancellationToken.None)))
+            .ToList();
+        var results = await Task.WhenAll(inserts);
+
+        Assert.Equal(5, results.Count(r => r));
+        Assert.Equal(5, _db.Count("SELECT COUNT(*) FROM webhooks WHERE domain_id = 'dom-a'"));
+        // Other domains and domain-less webhooks are not limited by dom-a's count.
+        Assert.True(await _db.Webhooks.InsertAsync(NewWebhook("other", domainId: "dom-b"), maxPerDomain: 5, CancellationToken.None));
+        Assert.True(await _db.Webhooks.InsertAsync(NewWebhook("global"), maxPerDomain: 5, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task InsertAsync_DuplicateId_Throws()
     {
         await _db.InsertWebhookAsync("w1");
