@@ -9,8 +9,9 @@ namespace Herald.Storage.Sqlite;
 internal sealed class SqliteDatabase
 {
     /// <summary>
-    /// Replaces one 64 KiB row: what the write probe costs. A few pages would fit into space a failed
-    /// write left in the WAL file on a full disk and report it writable.
+    /// Replaces one 64 KiB row, a write the size of a batch of events: a probe of a few bytes fits
+    /// into the pages a failed write left at the end of the WAL file on a full disk and would report
+    /// the disk writable.
     /// </summary>
     internal const string WriteProbe = "INSERT OR REPLACE INTO write_probe (id, pad) VALUES (1, zeroblob(65536));";
 
