@@ -80,7 +80,8 @@ internal sealed class SqliteDatabase
             using var transaction = connection.BeginTransaction();
             using var probe = connection.CreateCommand();
             probe.Transaction = transaction;
-            probe.CommandText = WriteProbe;
+            // The probe's table is operational, not part of the data model, so it is not a migration step.
+            probe.CommandText = "CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL);\n" + WriteProbe;
             probe.ExecuteNonQuery();
             transaction.Commit();
         }

@@ -98,10 +98,5 @@ internal static class SqliteMigrations
         DROP INDEX deliveries_due_webhook;
         DROP INDEX deliveries_webhook;
         """,
-        // Step 5: one row that the write probe (start-up, and /readyz while writes fail) replaces:
-        // a write of a realistic size, so a nearly full disk is not reported ready.
-        """
-        CREATE TABLE write_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL);
-        """,
     ];
 }
