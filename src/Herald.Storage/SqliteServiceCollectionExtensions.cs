@@ -7,12 +7,16 @@ namespace Herald.Storage;
 
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Registers the SQLite stores over one database file, migrating it on first use.</summary>
+    /// <summary>
+    /// Registers the SQLite stores over one database file, migrating it and proving it writable
+    /// first (<see cref="StorageStartupException"/> when it is not).
+    /// </summary>
     public static IServiceCollection AddHeraldSqlite(this IServiceCollection services, SqliteOptions options)
     {
         var database = new SqliteDatabase(options);
-        database.Migrate();
+        database.Start();
         services.AddSingleton(database);
+        services.AddSingleton<SqliteWriteHealth>();
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.AddSingleton<SqliteWriter>();
@@ -25,6 +29,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IDeliveryRecoveryStore, SqliteDeliveryRecoveryStore>();
         services.AddSingleton<IRetentionStore, SqliteRetentionStore>();
         services.AddSingleton<IDeliveryStatsStore, SqliteDeliveryStatsStore>();
+        services.AddHostedService<SqliteSharedMemoryGuard>();
         return services;
     }
 }

@@ -8,8 +8,11 @@ internal static class HealthApi
     {
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health");
         app.MapGet("/readyz", async (IStoreHealth health, CancellationToken ct) =>
-            await health.IsReachableAsync(ct)
-                ? Results.Ok(new { status = "ready" })
-                : Results.Json(new { status = "database unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable)).WithTags("Health");
+        {
+            var report = await health.CheckAsync(ct);
+            return report.Ready
+                ? Results.Ok(new { status = report.Status })
+                : Results.Json(new { status = report.Status, reason = report.Reason }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).WithTags("Health");
     }
 }

@@ -133,15 +133,14 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
             return new WebhookOutcome(null, error);
         }
 
+        var secret = body.TryGetProperty("secret", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : WebhookSecret.Generate();
+        webhook = webhook with { Secrets = [new WebhookSecretEntry(secret, null)] };
         var limit = options.Value.MaxWebhooksPerDomain;
-        if (limit > 0 && webhook.DomainId is not null && await store.CountAsync(webhook.DomainId, ct) >= limit)
+        if (!await store.InsertAsync(webhook, limit, ct))
         {
             return new WebhookOutcome(null, new FieldError($"domain {webhook.DomainId} already has the maximum of {limit} webhooks", "domain_id", Status: 409));
         }
 
-        var secret = body.TryGetProperty("secret", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : WebhookSecret.Generate();
-        webhook = webhook with { Secrets = [new WebhookSecretEntry(secret, null)] };
-        await store.InsertAsync(webhook, ct);
         await registry.RefreshAsync(ct);
         return new WebhookOutcome(webhook, null);
     }
@@ -159,6 +158,16 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 }
 
                 error = reader.Apply(body, current, partial, caller, out var changed);
+                if (error is null && !string.Equals(changed.DomainId, current.DomainId, StringComparison.Ordinal))
+                {
+                    // A webhook's deliveries carry its domain (who may see and retry them), so moving
+                    // the webhook would leave its history with the old tenant: refused instead.
+                    error = new FieldError(
+                        $"domain_id cannot change (it is {current.DomainId ?? "null"}): a webhook's past deliveries belong to its domain; create a new webhook in the other domain and delete this one",
+                        "domain_id",
+                        Status: 409);
+                }
+
                 return error is null ? changed with { DateModified = Clock.Now(time) } : null;
             },
             ct);

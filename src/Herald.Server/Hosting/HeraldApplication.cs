@@ -62,6 +62,7 @@ internal static class HeraldApplication
         var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
+        app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseApiStatusPages();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthApi();

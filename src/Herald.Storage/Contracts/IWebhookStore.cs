@@ -16,6 +16,13 @@ public interface IWebhookStore
     Task InsertAsync(Webhook webhook, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Inserts unless the webhook's domain already has <paramref name="maxPerDomain"/> webhooks
+    /// (0: no limit; a webhook without a domain is never limited); false when it does. The count
+    /// and the insert are one step of the writer, so concurrent creates cannot overshoot.
+    /// </summary>
+    Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Reads, changes and writes one webhook atomically (so a concurrent status change by the
     /// dispatcher is never overwritten by a stale copy). <paramref name="change"/> returning null aborts.
     /// </summary>

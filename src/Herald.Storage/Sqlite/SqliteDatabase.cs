@@ -8,6 +8,13 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteDatabase
 {
+    /// <summary>
+    /// Replaces one 64 KiB row, a write the size of a batch of events: a probe of a few bytes fits
+    /// into the pages a failed write left at the end of the WAL file on a full disk and would report
+    /// the disk writable.
+    /// </summary>
+    internal const string WriteProbe = "INSERT OR REPLACE INTO write_probe (id, pad) VALUES (1, zeroblob(65536));";
+
     public SqliteDatabase(SqliteOptions options)
     {
         Options = options;
@@ -16,7 +23,14 @@ internal sealed class SqliteDatabase
         var directory = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(directory))
         {
-            Directory.CreateDirectory(directory);
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageStartupException($"Cannot use the database {full}: its folder cannot be created ({ex.Message})", ex);
+            }
         }
 
         ConnectionString = new SqliteConnectionStringBuilder
@@ -44,6 +58,76 @@ internal sealed class SqliteDatabase
         pragma.CommandText = "PRAGMA busy_timeout = 30000;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// Migrates and proves the file can be written, so a read-only, unreadable or full database
+    /// stops the start with a <see cref="StorageStartupException"/> naming the file and the problem
+    /// instead of failing the first request.
+    /// </summary>
+    public void Start()
+    {
+        try
+        {
+            Migrate();
+            using var connection = Open();
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                // SQLite falls back to a read-only open when the file cannot be opened for writing.
+                throw new StorageStartupException($"Cannot use the database {FilePath}: the file is read-only (no write permission or a read-only file system)");
+            }
+
+            using var transaction = connection.BeginTransaction();
+            using var probe = connection.CreateCommand();
+            probe.Transaction = transaction;
+            // The probe's table is operational, not part of the data model, so it is not a migration step.
+            probe.CommandText = "CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL);\n" + WriteProbe;
+            probe.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            var problem = StorageFailures.Describe(ex.SqliteErrorCode & 0xFF) ?? "SQLite refused it";
+            var why = WhyNotWritable() is { } cause ? $"; {cause}" : string.Empty;
+            throw new StorageStartupException($"Cannot use the database {FilePath}: {problem} ({ex.Message}){why}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageStartupException($"Cannot use the database {FilePath}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// SQLite says "unable to open database file" for a WAL database whose folder is read-only (it
+    /// cannot create the -shm); the file system says why.
+    /// </summary>
+    private string? WhyNotWritable()
+    {
+        string[] paths = [FilePath, FilePath + "-wal", FilePath + "-shm"];
+        foreach (var path in paths.Where(File.Exists))
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"{path} cannot be written: {ex.Message}";
+            }
+        }
+
+        var folder = System.IO.Path.GetDirectoryName(FilePath)!;
+        var probe = System.IO.Path.Combine(folder, $".herald-write-check-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"the folder {folder} cannot be written (SQLite creates its -wal and -shm files there): {ex.Message}";
+        }
     }
 
     /// <summary>Applies pending migrations; safe to call on every start.</summary>

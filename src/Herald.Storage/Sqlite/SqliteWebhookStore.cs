@@ -53,10 +53,25 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
     }
 
     public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) =>
+        InsertAsync(webhook, maxPerDomain: 0, cancellationToken);
+
+    public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) =>
         writer.ExecuteAsync(
-            session => session.Execute(
-                "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
-                WebhookRows.Values(webhook, protector)),
+            session =>
+            {
+                // Counted inside the writer's transaction: requests run one after another there, so
+                // the count cannot change between this check and the insert.
+                if (maxPerDomain > 0 && webhook.DomainId is not null
+                    && Convert.ToInt64(session.Scalar("SELECT COUNT(*) FROM webhooks WHERE domain_id = $0", webhook.DomainId), System.Globalization.CultureInfo.InvariantCulture) >= maxPerDomain)
+                {
+                    return false;
+                }
+
+                session.Execute(
+                    "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
+                    WebhookRows.Values(webhook, protector));
+                return true;
+            },
             cancellationToken);
 
     public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) =>

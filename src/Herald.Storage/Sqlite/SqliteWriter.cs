@@ -15,11 +15,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true });
 
     private readonly SqliteDatabase _database;
+    private readonly SqliteWriteHealth _health;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteDatabase database)
+    public SqliteWriter(SqliteDatabase database, SqliteWriteHealth health)
     {
         _database = database;
+        _health = health;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -36,7 +38,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var request = new WriteRequest<T>(work, durable);
         if (!_queue.Writer.TryWrite(request))
         {
-            throw new ObjectDisposedException(nameof(SqliteWriter));
+            // Shutting down: a request that arrives now is refused like any other unavailable write (503).
+            throw new StorageUnavailableException("the server is shutting down", new ObjectDisposedException(nameof(SqliteWriter)));
         }
 
         return request.Task;
@@ -80,13 +83,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 synchronous = wanted;
             }
 
-            RunBatch(session, batch);
+            RunBatch(session, batch, _health);
             batch.Clear();
         }
     }
 
-    private static void RunBatch(SqliteSession session, List<IWriteRequest> batch)
+    private static void RunBatch(SqliteSession session, List<IWriteRequest> batch, SqliteWriteHealth health)
     {
+        var db = session.Connection.Handle!;
+        var changesBefore = SQLitePCL.raw.sqlite3_total_changes(db);
+        string? storageFailure = null;
+        Exception? failure = null;
         try
         {
             session.Run("BEGIN IMMEDIATE;");
@@ -103,6 +110,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     // Any failure belongs to its request alone; the loop must survive it.
                     session.Run("ROLLBACK TO request; RELEASE request;");
                     request.Fail(ex);
+                    if (StorageFailures.IsUnavailable(ex, out var reason))
+                    {
+                        (storageFailure, failure) = (reason, ex);
+                    }
                 }
             }
 
@@ -117,6 +128,22 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 request.Fail(ex);
             }
+
+            if (StorageFailures.IsUnavailable(ex, out var reason))
+            {
+                (storageFailure, failure) = (reason, ex);
+            }
+        }
+
+        // Only a commit that stored something proves writes get through: an empty transaction
+        // (a claim that found nothing) commits even on a full disk.
+        if (storageFailure is not null)
+        {
+            health.Failed(storageFailure, failure!);
+        }
+        else if (SQLitePCL.raw.sqlite3_total_changes(db) != changesBefore)
+        {
+            health.Succeeded();
         }
 
         foreach (var request in batch)

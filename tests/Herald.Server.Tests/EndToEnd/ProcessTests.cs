@@ -71,7 +71,7 @@ public sealed partial class ProcessTests
             }
         }
 
-        public static ServerProcess Start(string database, int port)
+        public static ServerProcess Start(string database, int port, IReadOnlyDictionary<string, string>? environment = null)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll");
             var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
@@ -83,6 +83,11 @@ public sealed partial class ProcessTests
             Directory.CreateDirectory(info.WorkingDirectory);
             info.Environment["HERALD_DATABASE"] = database;
             info.Environment.Remove("HERALD_ADMIN_KEY");
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            {
+                info.Environment[name] = value;
+            }
+
             var server = new ServerProcess(new Process { StartInfo = info });
             server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
             server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
@@ -95,6 +100,14 @@ public sealed partial class ProcessTests
         public Task WaitForOutputAsync(string text) =>
             Eventually.TrueAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, TimeSpan.FromSeconds(60), text)
                 .ContinueWith(t => Assert.False(_process.HasExited, $"the server exited: {Output}"), TaskScheduler.Default);
+
+        /// <summary>Waits for the process to end by itself; its exit code.</summary>
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cancel.Token);
+            return _process.ExitCode;
+        }
 
         public async Task StopAsync()
         {

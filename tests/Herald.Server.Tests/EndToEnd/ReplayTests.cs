@@ -39,6 +39,30 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task Replay_WebhookWithQuery_CreatesDeliveriesOnlyForEventsTheQueryMatches()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var herald = await HeraldHost.StartAsync();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var id = (await herald.Client.CreateWebhookAsync(new { url = receiver.Url("/q"), event_type = "assets", query = "data.status=\"CLOSED\"", status = "DISABLED" })).Id();
+        foreach (var (objectId, status) in new[] { ("closed-1", "CLOSED"), ("open-1", "OPEN"), ("closed-2", "CLOSED"), ("open-2", "OPEN") })
+        {
+            await herald.Client.PublishAsync(JsonSerializer.Serialize(new { event_type = "assets", operation = "update", object_id = objectId, data = new { status } }));
+        }
+
+        Assert.Empty(await herald.Client.DeliveriesAsync(id));
+        await herald.Client.JsonAsync(HttpMethod.Patch, $"api/v1/webhooks/{id}", """{"status":"ENABLED"}""");
+
+        var job = await herald.Client.ReplayAsync(id, new { since = start });
+        var done = await herald.Client.WaitForReplayAsync(job.Id(), "completed");
+
+        Assert.Equal((4, 2), (done.GetProperty("events_scanned").GetInt32(), done.GetProperty("deliveries_created").GetInt32()));
+        await herald.Client.WaitForDeliveriesAsync(id, "succeeded", 2);
+        Assert.Equal(2, (await herald.Client.DeliveriesAsync(id)).Count);
+        Assert.Equal(["closed-1", "closed-2"], receiver.Requests.Select(r => r.ObjectId()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Replay_OnlyFailed_ResendsTheFailedDeliveriesUnderTheirOwnIds()
     {
         await using var receiver = await TestReceiver.StartAsync();

@@ -72,6 +72,19 @@ public abstract class WebhookStoreContract<TProvider> : StoreContract<TProvider>
     }
 
     [Fact]
+    public async Task InsertAsync_DomainLimitConcurrent_StoresExactlyTheLimit()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 16)
+            .Select(i => Task.Run(() => Webhooks.InsertAsync(NewWebhook($"w{i}", domainId: "dom-a"), maxPerDomain: 5, None))));
+
+        Assert.Equal(5, results.Count(r => r));
+        Assert.Equal(5, await Webhooks.CountAsync("dom-a", None));
+        // Other domains and domain-less webhooks are not limited by dom-a's count.
+        Assert.True(await Webhooks.InsertAsync(NewWebhook("other", domainId: "dom-b"), maxPerDomain: 5, None));
+        Assert.True(await Webhooks.InsertAsync(NewWebhook("global"), maxPerDomain: 5, None));
+    }
+
+    [Fact]
     public async Task LoadAllAsync_Empty_Nothing()
     {
         Assert.Empty(await Webhooks.LoadAllAsync(None));

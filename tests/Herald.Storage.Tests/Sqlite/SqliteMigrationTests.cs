@@ -58,9 +58,9 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task IsReachableAsync_MigratedDatabase_True()
+    public async Task CheckAsync_MigratedDatabase_Ready()
     {
-        Assert.True(await _db.Health.IsReachableAsync(CancellationToken.None));
+        Assert.Equal(StoreHealthReport.Healthy, await _db.Health.CheckAsync(CancellationToken.None));
     }
 
     private object ScalarText(string sql)

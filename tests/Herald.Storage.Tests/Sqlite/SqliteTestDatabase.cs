@@ -54,6 +54,8 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public SqliteWriter Writer => _services.GetRequiredService<SqliteWriter>();
 
+    public SqliteWriteHealth WriteHealth => _services.GetRequiredService<SqliteWriteHealth>();
+
     public SqliteDatabase Database => _services.GetRequiredService<SqliteDatabase>();
 
     /// <summary>Reads one number through a fresh connection, i.e. only what is committed.</summary>

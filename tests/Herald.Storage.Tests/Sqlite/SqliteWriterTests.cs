@@ -115,14 +115,16 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExecuteAsync_AfterDispose_ThrowsObjectDisposed()
+    public async Task ExecuteAsync_AfterDispose_ThrowsStorageUnavailable()
     {
         await using var other = new SqliteTestDatabase();
         var writer = other.Writer;
 
         await writer.DisposeAsync();
 
-        Assert.Throws<ObjectDisposedException>(() => { _ = writer.ExecuteAsync(_ => 1, CancellationToken.None); });
+        // Shutting down is a storage-unavailable case: a request arriving then answers 503, not 500.
+        var error = Assert.Throws<StorageUnavailableException>(() => { _ = writer.ExecuteAsync(_ => 1, CancellationToken.None); });
+        Assert.IsType<ObjectDisposedException>(error.InnerException);
     }
 
     private List<string> Ids(string sql)
