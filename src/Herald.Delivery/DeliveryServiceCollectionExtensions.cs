@@ -6,7 +6,9 @@ using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
+using Herald.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herald.Delivery;
 
@@ -20,6 +22,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
         services.AddSingleton<DispatchSignal>();
+        services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton<PayloadShaperCache>();
         services.AddSingleton(sp => new OAuthTokenCache(client, sp.GetRequiredService<TimeProvider>()));
