@@ -153,7 +153,6 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
 
     [Theory]
     [InlineData(WebhookStatus.Paused, 1)]
-    [InlineData(WebhookStatus.Disabled, 1)]
     [InlineData(WebhookStatus.Failing, 0)]
     public async Task IngestAsync_WebhookStatus_DecidesWhetherNewDeliveriesAreHeld(WebhookStatus status, long held)
     {
@@ -162,6 +161,19 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
         await _db.PublishAsync("e1", T0, webhookIds: "w3");
 
         Assert.Equal(held, _db.Count("SELECT held FROM deliveries WHERE id = 'e1-w3'"));
+    }
+
+    [Fact]
+    public async Task IngestAsync_WebhookDisabledSinceMatched_NoDeliveryButTheEventIsStored()
+    {
+        // The matcher's snapshot may still show it ENABLED; the store has the last word.
+        await _db.InsertWebhookAsync("w3", WebhookStatus.Disabled);
+
+        await _db.PublishAsync("e1", T0, webhookIds: ["w1", "w3"]);
+
+        Assert.Equal(1, _db.Count("SELECT COUNT(*) FROM events WHERE id = 'e1'"));
+        Assert.Equal(0, _db.Count("SELECT COUNT(*) FROM deliveries WHERE id = 'e1-w3'"));
+        Assert.Equal(1, _db.Count("SELECT COUNT(*) FROM deliveries WHERE id = 'e1-w1'"));
     }
 
     [Fact]
