@@ -203,8 +203,9 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         if (refused.Count > 0)
         {
-            // Not cancellable: leases left behind at shutdown would hold these deliveries until they ran out.
-            await _store.ReleaseAsync(_options.NodeId, refused, _time.GetUtcNow(), CancellationToken.None);
+            // Not cancellable: leases left behind at shutdown would hold these deliveries until they
+            // ran out. A failed release is only logged: the round goes on to sleep as planned.
+            await ReleaseQuietlyAsync(refused);
         }
 
         if (claimed.Count < want || refused.Count > 0)
