@@ -46,7 +46,7 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RecordingFails_DeliverySentAgainAfterItsLeaseRunsOut_ThenRecorded()
+    public async Task RecordingFailsOnce_WrittenAgainAfterAPause_SentOnlyOnce()
     {
         await using var receiver = new RawHttpServer((socket, _, ct) => RawHttpServer.AnswerAsync(socket, 200, "ok", ct));
         _store.Add("d1", "w1", T0);
@@ -54,7 +54,24 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         await StartAsync(Hook("w1", receiver.Url("/ok")));
 
-        await UntilAsync(() => _logger.Has(2005), "the failed write to be logged");
+        await UntilAsync(() => _logger.Has(2011), "the failed write to be logged");
+        Assert.Empty(_store.Attempts);
+        await UntilAsync(() => _store.StatusOf("d1") == DeliveryStatus.Succeeded, "the write to be tried again", advance: TimeSpan.FromMilliseconds(500));
+        Assert.Equal(1, Assert.Single(_store.Attempts).Number);
+        Assert.Equal(1, receiver.Requests);
+        Assert.False(_logger.Has(2005));
+    }
+
+    [Fact]
+    public async Task RecordingKeepsFailing_DeliverySentAgainAfterItsLeaseRunsOut_ThenRecorded()
+    {
+        await using var receiver = new RawHttpServer((socket, _, ct) => RawHttpServer.AnswerAsync(socket, 200, "ok", ct));
+        _store.Add("d1", "w1", T0);
+        _store.FailCompletes = 3;
+
+        await StartAsync(Hook("w1", receiver.Url("/ok")));
+
+        await UntilAsync(() => _logger.Has(2005), "the write to be given up", advance: TimeSpan.FromMilliseconds(500));
         Assert.Empty(_store.Attempts);
         Assert.True(_store.IsLeased("d1"));
 
