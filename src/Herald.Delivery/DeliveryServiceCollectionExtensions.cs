@@ -49,6 +49,13 @@ public static class DeliveryServiceCollectionExtensions
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 256,
+
+            // What a hostile receiver can make Herald read: headers up to 64 KiB; of a body, the
+            // sender keeps 4 KiB and the handler drains at most 1 MiB for 2 s to reuse the
+            // connection, then drops it. (The platform's defaults, stated because they matter.)
+            MaxResponseHeadersLength = 64,
+            MaxResponseDrainSize = 1024 * 1024,
+            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ConnectCallback = connector.ConnectAsync,
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
