@@ -79,6 +79,12 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
 
     private static string Describe(Exception ex)
     {
+        if (ex is TokenRequestException)
+        {
+            // Already says which request failed and how.
+            return Clip(ex.Message);
+        }
+
         // The SSRF guard's refusal is the most useful message; find it under the handler's wrapping.
         for (var inner = ex; inner is not null; inner = inner.InnerException)
         {
@@ -95,7 +101,6 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
 
         return ex switch
         {
-            TokenRequestException => ex.Message,
             HttpRequestException => Clip($"request failed: {ex.Message}"),
             HttpIOException io => Clip($"the response broke off: {io.HttpRequestError} ({io.Message})"),
             IOException => Clip($"the connection broke: {ex.Message}"),

@@ -143,6 +143,21 @@ public sealed class WebhookSenderTests : IDisposable
         Assert.Contains("answered HTTP 500", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendAsync_TokenEndpointRefusesConnection_ErrorNamesTheTokenRequest()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var auth = new WebhookAuth { Type = WebhookAuth.OAuth2, TokenUrl = $"http://127.0.0.1:{port}/token", ClientId = "c", ClientSecret = "s" };
+
+        var result = await SendAsync($"http://127.0.0.1:{port}/hook", auth: auth);
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("oauth2 token request", result.Error, StringComparison.Ordinal);
+    }
+
     private Task<SendResult> SendAsync(string url, int timeoutSeconds = 5, WebhookAuth? auth = null)
     {
         var sender = new WebhookSender(_client, new OutboundAuthenticator(new OAuthTokenCache(_client, TimeProvider.System)), new PayloadShaperCache(), TimeProvider.System);
