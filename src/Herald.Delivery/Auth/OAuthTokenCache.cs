@@ -14,6 +14,9 @@ namespace Herald.Delivery.Auth;
 /// </summary>
 public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
 {
+    /// <summary>The most of a token response that is read.</summary>
+    public const int MaxResponseBytes = 64 * 1024;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>A valid access token for the webhook, fetching one when none is cached.</summary>
@@ -183,9 +186,6 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
 
         return Encoding.UTF8.GetString(buffer, 0, filled);
     }
-
-    /// <summary>The most of a token response that is read.</summary>
-    public const int MaxResponseBytes = 64 * 1024;
 
     // A changed token_url, client or credential must not reuse a token fetched for the old ones.
     private static string Key(string webhookId, WebhookAuth auth) =>
