@@ -6,7 +6,9 @@ using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
+using Herald.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herald.Delivery;
 
@@ -20,6 +22,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
         services.AddSingleton<DispatchSignal>();
+        services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton<PayloadShaperCache>();
         services.AddSingleton(sp => new OAuthTokenCache(client, sp.GetRequiredService<TimeProvider>()));
@@ -46,6 +49,13 @@ public static class DeliveryServiceCollectionExtensions
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 256,
+
+            // What a hostile receiver can make Herald read: headers up to 64 KiB; of a body, the
+            // sender keeps 4 KiB and the handler drains at most 1 MiB for 2 s to reuse the
+            // connection, then drops it. (The platform's defaults, stated because they matter.)
+            MaxResponseHeadersLength = 64,
+            MaxResponseDrainSize = 1024 * 1024,
+            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ConnectCallback = connector.ConnectAsync,
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };

@@ -15,6 +15,9 @@ namespace Herald.Delivery.Auth;
 /// </summary>
 public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
 {
+    /// <summary>The most of a token response that is read.</summary>
+    public const int MaxResponseBytes = 64 * 1024;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>A valid access token for the webhook, fetching one when none is cached.</summary>
@@ -108,7 +111,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         try
         {
-            return await client.SendAsync(request, cancellationToken);
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -118,7 +121,7 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
 
     private async Task<CachedToken> ReadAsync(WebhookAuth auth, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var text = await ReadTextAsync(auth, response, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             var detail = text.Length > 200 ? text[..200] : text;
@@ -152,6 +155,40 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
             // InvalidOperationException: an access_token that is not valid UTF-8.
             throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} is not JSON");
         }
+    }
+
+    /// <summary>
+    /// The token response's text, at most <see cref="MaxResponseBytes"/>: a token endpoint is a
+    /// receiver-controlled server too, and one that breaks off or never stops must end the attempt
+    /// with an error, not hold memory or escape as an exception.
+    /// </summary>
+    private static async Task<string> ReadTextAsync(WebhookAuth auth, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxResponseBytes + 1];
+        var filled = 0;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await using (stream.ConfigureAwait(false))
+            {
+                int read;
+                while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                {
+                    filled += read;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} failed: the response broke off ({ex.Message})", ex);
+        }
+
+        if (filled > MaxResponseBytes)
+        {
+            throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} is larger than {MaxResponseBytes / 1024} KiB");
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, filled);
     }
 
     // A changed token_url, client or credential must not reuse a token fetched for the old ones.

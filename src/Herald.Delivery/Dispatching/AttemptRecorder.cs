@@ -16,6 +16,9 @@ internal sealed partial class AttemptRecorder
 {
     private const int MaxBatch = 512;
 
+    /// <summary>Pauses before writing a failed batch again; short against the lease (150 s).</summary>
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+
     private readonly Channel<Finished> _queue = Channel.CreateBounded<Finished>(
         new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -64,19 +67,41 @@ internal sealed partial class AttemptRecorder
                 records.Add(finished.Record);
             }
 
-            try
-            {
-                await WriteAsync(batch, records);
-            }
-            catch (Exception ex)
-            {
-                // Leave the leases to expire: the deliveries are retried, never lost.
-                Log.WriteFailed(_logger, records.Count, ex);
-            }
+            await WriteWithRetriesAsync(batch, records);
 
             batch.Clear();
             records.Clear();
             _signal.Notify();
+        }
+    }
+
+    /// <summary>
+    /// A failed write (a locked or briefly full disk) is tried again after a pause, well within the
+    /// leases, so a passing hiccup neither loses the attempts' outcome nor sends them twice. The
+    /// queue waits meanwhile, which slows the senders. When every try fails the leases are left to
+    /// run out: the deliveries are sent again, never lost.
+    /// </summary>
+    private async Task WriteWithRetriesAsync(List<Finished> batch, List<AttemptRecord> records)
+    {
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                await WriteAsync(batch, records);
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (failures == RetryDelays.Length)
+                {
+                    Log.WriteFailed(_logger, records.Count, ex);
+                    return;
+                }
+
+                Log.WriteRetrying(_logger, records.Count, RetryDelays[failures].TotalSeconds, ex);
+            }
+
+            await Task.Delay(RetryDelays[failures], _time);
         }
     }
 
@@ -116,6 +141,9 @@ internal sealed partial class AttemptRecorder
 
         [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Recording {Count} attempts failed; their leases will expire and the deliveries will be retried")]
         public static partial void WriteFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Recording {Count} attempts failed; trying again in {DelaySeconds} s")]
+        public static partial void WriteRetrying(ILogger logger, int count, double delaySeconds, Exception exception);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Publishing the operational events of delivery {DeliveryId} failed")]
         public static partial void EventsFailed(ILogger logger, string deliveryId, Exception exception);

@@ -30,6 +30,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private readonly ILogger<DeliveryDispatcher> _logger;
     private readonly HeraldMetrics _metrics;
     private readonly AttemptRecorder _recorder;
+    private readonly RetryJitter _jitter;
     private readonly ConcurrentDictionary<long, Task> _slots = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly WebhookLanes _lanes;
@@ -47,7 +48,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         IOperationalEvents events,
         TimeProvider time,
         ILogger<DeliveryDispatcher> logger,
-        HeraldMetrics metrics)
+        HeraldMetrics metrics,
+        RetryJitter jitter)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -58,6 +60,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _jitter = jitter;
         _lanes = new WebhookLanes(_options);
         _recorder = new AttemptRecorder(store, registry, events, signal, _options, time, logger);
     }
@@ -83,6 +86,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _registry.RefreshAsync(stoppingToken);
+        await RecoverLeasesAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -99,6 +103,28 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                 Log.RoundFailed(_logger, ex);
                 await _signal.WaitAsync(TimeSpan.FromSeconds(1), _time, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Before the first claim: leases a previous process left behind (it crashed, or was killed
+    /// before it could give them back) are released now if the store knows no one else can hold
+    /// them, so a restart sends that work within seconds instead of after the lease.
+    /// </summary>
+    private async Task RecoverLeasesAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var recovered = await _store.RecoverLeasesAsync(_time.GetUtcNow(), stoppingToken);
+            if (recovered > 0)
+            {
+                Log.LeasesRecovered(_logger, recovered);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The leases run out by themselves; the work is only late.
+            Log.RecoverFailed(_logger, ex);
         }
     }
 
@@ -177,8 +203,9 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         if (refused.Count > 0)
         {
-            // Not cancellable: leases left behind at shutdown would hold these deliveries until they ran out.
-            await _store.ReleaseAsync(_options.NodeId, refused, _time.GetUtcNow(), CancellationToken.None);
+            // Not cancellable: leases left behind at shutdown would hold these deliveries until they
+            // ran out. A failed release is only logged: the round goes on to sleep as planned.
+            await ReleaseQuietlyAsync(refused);
         }
 
         if (claimed.Count < want || refused.Count > 0)
@@ -297,21 +324,35 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             return null;
         }
 
+        var attempt = delivery.AttemptCount + 1;
+        var started = _time.GetUtcNow();
+        SendResult result;
         try
         {
-            var attempt = delivery.AttemptCount + 1;
-            var started = _time.GetUtcNow();
-            var result = await _sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+            result = await _sender.SendAsync(webhook, delivery, attempt, _abort.Token);
+        }
+        catch (Exception) when (_abort.IsCancellationRequested)
+        {
+            // Cut short by shutdown: not an attempt; give it back for the next start.
+            await ReleaseQuietlyAsync([delivery]);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            // The sender turns every outcome into a result; should anything still escape, the
+            // attempt is recorded as failed all the same. Left to its lease it would be sent again
+            // and again without ever being counted, and its webhook would never leave ENABLED.
+            Log.SendThrew(_logger, delivery.Id, ex);
+            result = new SendResult(null, $"internal error: {ex.GetType().Name}", null, _time.GetUtcNow() - started, null, TimedOut: false);
+        }
+
+        try
+        {
             _metrics.Attempted(result);
             lane.Measure(result.Duration);
             Log.Attempted(_logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
             await _recorder.RecordAsync(webhook, delivery, ToRecord(webhook, delivery, attempt, started, result));
             return EndpointHealthy(result);
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            await ReleaseQuietlyAsync([delivery]);
-            return null;
         }
         catch (Exception ex)
         {
@@ -352,6 +393,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private static bool? EndpointHealthy(SendResult result) => result.StatusCode switch
     {
         null => false,
+        _ when result.Error is not null && result.StatusCode is >= 200 and < 300 => false,
         >= 200 and < 300 => true,
         429 or >= 500 => false,
         _ => null,
@@ -360,7 +402,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private AttemptRecord ToRecord(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset started, SendResult result)
     {
         DateTimeOffset? next = null;
-        if (!result.Succeeded && RetryPolicy.NextDelay(attempt, webhook.RetrySchedule, Random.Shared.NextDouble()) is { } delay)
+        if (!result.Succeeded && RetryPolicy.NextDelay(attempt, webhook.RetrySchedule, _jitter.NextUnit()) is { } delay)
         {
             if (result.TimedOut || (result.StatusCode is { } code && RetryPolicy.IsThrottle(code)))
             {
@@ -387,6 +429,15 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Processing delivery {DeliveryId} failed; its lease will expire and it will be retried")]
         public static partial void ProcessFailed(ILogger logger, string deliveryId, Exception exception);
+
+        [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Sending delivery {DeliveryId} threw; the attempt is recorded as failed")]
+        public static partial void SendThrew(ILogger logger, string deliveryId, Exception exception);
+
+        [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Gave back {Count} leases a previous process left behind")]
+        public static partial void LeasesRecovered(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Giving back the leases left from a previous process failed; they run out by themselves")]
+        public static partial void RecoverFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Giving back {Count} leases failed; they run out by themselves")]
         public static partial void ReleaseFailed(ILogger logger, int count, Exception exception);

@@ -19,6 +19,8 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
     /// <summary>How much of a response body the attempt log keeps.</summary>
     public const int ResponseBodyLimit = 4096;
 
+    private const int MaxErrorLength = 512;
+
     public async Task<SendResult> SendAsync(Webhook webhook, ClaimedDelivery delivery, int attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);
@@ -40,17 +42,14 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
 
             return result;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failure($"timed out after {webhook.TimeoutSeconds} s", started, timedOut: true);
-        }
-        catch (TokenRequestException ex)
-        {
-            return Failure(ex.Message, started);
-        }
-        catch (HttpRequestException ex)
-        {
-            return Failure(Describe(ex), started);
+            // Every way an attempt can end becomes a result, so it is recorded and retried on the
+            // schedule: an exception let through would leave the delivery leased and uncounted.
+            // Only shutdown (the caller's token) is passed on.
+            return timer.IsCancellationRequested
+                ? Failure($"timed out after {webhook.TimeoutSeconds} s", started, timedOut: true)
+                : Failure(Describe(ex), started);
         }
     }
 
@@ -58,8 +57,19 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
     {
         using var request = WebhookRequestFactory.Create(webhook, delivery, attempt, time.GetUtcNow(), body, authorization);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var text = await ReadPrefixAsync(response.Content, cancellationToken);
         var status = (int)response.StatusCode;
+        string? text;
+        try
+        {
+            text = await ReadPrefixAsync(response.Content, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The headers came, then the body broke off (reset, closed early, bad chunked framing):
+            // the receiver's answer is incomplete, so the attempt failed whatever its status said.
+            return new SendResult(status, Clip($"HTTP {status}, then {Describe(ex)}"), null, Stopwatch.GetElapsedTime(started), RetryAfter(response), TimedOut: false);
+        }
+
         var ok = status is >= 200 and < 300;
         return new SendResult(status, ok ? null : $"HTTP {status}", text, Stopwatch.GetElapsedTime(started), RetryAfter(response), TimedOut: false);
     }
@@ -67,10 +77,16 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
     private static SendResult Failure(string error, long started, bool timedOut = false) =>
         new(null, error, null, Stopwatch.GetElapsedTime(started), null, timedOut);
 
-    private static string Describe(HttpRequestException ex)
+    private static string Describe(Exception ex)
     {
+        if (ex is TokenRequestException)
+        {
+            // Already says which request failed and how.
+            return Clip(ex.Message);
+        }
+
         // The SSRF guard's refusal is the most useful message; find it under the handler's wrapping.
-        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
         {
             if (inner is HttpRequestException && inner.Message.StartsWith("refused by the SSRF guard", StringComparison.Ordinal))
             {
@@ -83,8 +99,17 @@ public sealed class WebhookSender(HttpClient client, OutboundAuthenticator authe
             }
         }
 
-        return $"request failed: {ex.Message}";
+        return ex switch
+        {
+            HttpRequestException => Clip($"request failed: {ex.Message}"),
+            HttpIOException io => Clip($"the response broke off: {io.HttpRequestError} ({io.Message})"),
+            IOException => Clip($"the connection broke: {ex.Message}"),
+            _ => Clip($"request failed: {ex.GetType().Name}: {ex.Message}"),
+        };
     }
+
+    /// <summary>Error texts can quote what a receiver sent (a garbage status line); keep them short.</summary>
+    private static string Clip(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {

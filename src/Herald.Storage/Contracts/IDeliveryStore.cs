@@ -105,6 +105,16 @@ public interface IDeliveryStore
     /// </summary>
     Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Called once when a dispatcher starts, before its first claim: gives back the leases no live
+    /// process can hold, so work a crashed process had claimed is due at <paramref name="now"/>
+    /// instead of when its lease runs out. A provider decides which those are: SQLite has exactly
+    /// one Herald process per database, so every lease it holds at start is stale and all go back;
+    /// a store shared by several nodes (PostgreSQL) would leave them to expire. Returns how many
+    /// were given back.
+    /// </summary>
+    Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken);
 
     Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken);

@@ -194,6 +194,17 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             cancellationToken,
             durable: false);
 
+    // One Herald process owns a SQLite database (the writer is in-process), so at start every lease
+    // belongs to a process that is gone: due now, not when the lease runs out. A leased delivery's
+    // next_attempt_at is its lease's end; its original due time is not kept, and it was due already.
+    public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync(
+            session => session.Execute(
+                "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $0 WHERE status = 0 AND lease_owner IS NOT NULL",
+                UnixTime.ToMs(now)),
+            cancellationToken,
+            durable: false);
+
     public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();

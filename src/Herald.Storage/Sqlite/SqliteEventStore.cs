@@ -28,13 +28,16 @@ internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
             ids[i] = stored.Id;
         }
 
-        // A webhook paused or disabled since the caller matched holds its new deliveries at once.
+        // A webhook paused since the caller matched holds its new deliveries at once. One disabled
+        // since then gets none: the caller matched on a snapshot that may lag the store by a
+        // moment, and a DISABLED webhook matches nothing published after it was disabled.
         foreach (var delivery in batch.Deliveries)
         {
             session.Execute(
                 """
                 INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at, ordered)
-                VALUES ($0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6, $7)
+                SELECT $0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6, $7
+                WHERE NOT EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND status = 'DISABLED')
                 """,
                 delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
         }

@@ -80,10 +80,12 @@ public sealed class DeliveriesApiTests
     [Fact]
     public async Task Send_TargetSlowerThanTimeout_RecordsTimeout()
     {
+        // The target answers only after the attempt is recorded: no race between a sleep and the timeout.
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var receiver = await TestReceiver.StartAsync();
-        receiver.Respond = _ =>
+        receiver.RespondAsync = async _ =>
         {
-            Thread.Sleep(2500);
+            await recorded.Task.WaitAsync(TimeSpan.FromSeconds(60));
             return 200;
         };
         await using var herald = await HeraldHost.StartAsync();
@@ -94,6 +96,7 @@ public sealed class DeliveriesApiTests
         await Eventually.TrueAsync(async () => (await herald.Client.GetAsync("api/v1/deliveries?status=failed")).GetProperty("objects").GetArrayLength() == 1);
         var id = (await herald.Client.GetAsync("api/v1/deliveries?status=failed")).GetProperty("objects")[0].GetProperty("id").GetString();
         var attempt = (await herald.Client.GetAsync($"api/v1/deliveries/{id}")).GetProperty("attempts")[0];
+        recorded.SetResult();
         Assert.Equal("timed out after 1 s", attempt.GetProperty("error").GetString());
         Assert.InRange(attempt.GetProperty("duration_ms").GetDouble(), 900, 6000);
     }

@@ -66,8 +66,11 @@ public sealed class QueryApiTests : IAsyncLifetime
         await _herald.Client.PublishAsync(open);
         await _herald.Client.PublishAsync(Seeds.Read("blog-proxies-update.json"));
 
+        // Settled: three deliveries, all sent. None is left that could still reach /closed.
         await receiver.WaitForAsync(3);
-        await Task.Delay(300);
+        await Eventually.TrueAsync(async () =>
+            (await _herald.Client.GetAsync("api/v1/deliveries?limit=100")).GetProperty("objects").EnumerateArray()
+                .Select(d => d.GetProperty("status").GetString()).SequenceEqual(["succeeded", "succeeded", "succeeded"]));
         var closed = receiver.Requests.Where(r => r.Path == "/closed").ToList();
         Assert.Single(closed);
         Assert.Contains("\"CLOSED\"", closed[0].BodyText, StringComparison.Ordinal);

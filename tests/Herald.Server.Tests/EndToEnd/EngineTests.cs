@@ -195,11 +195,16 @@ public sealed class EngineTests
 
         await herald.Client.PublishAsync("[" + string.Join(",", Enumerable.Range(0, 10).Select(i => Proxy($"o{i}", i))) + "]");
 
+        // Settled: three failed, and the other seven back in the store unleased (a leased delivery
+        // shows no next_attempt_at) — given back when the circuit opened, or never claimed.
         await receiver.WaitForAsync(3);
-        await Task.Delay(1000);
+        await Eventually.TrueAsync(async () =>
+        {
+            var failed = (await herald.Client.GetAsync("api/v1/deliveries?status=failed")).GetProperty("objects").GetArrayLength();
+            var pending = (await herald.Client.GetAsync("api/v1/deliveries?status=pending")).GetProperty("objects").EnumerateArray().ToList();
+            return failed == 3 && pending.Count == 7 && pending.All(d => d.GetProperty("next_attempt_at").ValueKind == JsonValueKind.String);
+        }, what: "three failed and seven pending, none leased");
         Assert.Equal(3, receiver.Requests.Count);
-        var pending = (await herald.Client.GetAsync("api/v1/deliveries?status=pending")).GetProperty("objects").GetArrayLength();
-        Assert.Equal(7, pending);
     }
 
     [Fact]

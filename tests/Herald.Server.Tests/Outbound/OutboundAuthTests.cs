@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Herald.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Server.Tests.Outbound;
 
@@ -84,7 +86,9 @@ public sealed class OutboundAuthTests
         tokens.ExpiresInSeconds = 2;
         await using var target = await TestReceiver.StartAsync();
         target.Respond = r => tokens.Accepts(r.Header("Authorization")) ? 200 : 401;
-        await using var herald = await HeraldHost.StartAsync();
+        // Herald's clock is a fake one: the token's lifetime runs out when the test says, not after a sleep.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var herald = await HeraldHost.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         await herald.Client.CreateWebhookAsync(new
         {
             event_type = "assets", url = target.Url("/o"),
@@ -93,7 +97,7 @@ public sealed class OutboundAuthTests
 
         await herald.Client.PublishAsync(Event);
         await WaitForStatusAsync(herald, "succeeded", 1);
-        await Task.Delay(2200);
+        clock.Advance(TimeSpan.FromSeconds(2));
         await herald.Client.PublishAsync(Event);
 
         await WaitForStatusAsync(herald, "succeeded", 2);
@@ -135,7 +139,9 @@ public sealed class OutboundAuthTests
         tokens.ExpiresInSeconds = 2;
         await using var target = await TestReceiver.StartAsync();
         target.Respond = r => tokens.Accepts(r.Header("Authorization")) ? 200 : 401;
-        await using var herald = await HeraldHost.StartAsync();
+        // Herald's clock is a fake one: the token's lifetime runs out when the test says, not after a sleep.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var herald = await HeraldHost.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         await herald.Client.CreateWebhookAsync(new
         {
             event_type = "assets", url = target.Url("/o"),
@@ -144,7 +150,7 @@ public sealed class OutboundAuthTests
 
         await herald.Client.PublishAsync(Event);
         await WaitForStatusAsync(herald, "succeeded", 1);
-        await Task.Delay(2200);
+        clock.Advance(TimeSpan.FromSeconds(2));
         await herald.Client.PublishAsync(Event);
         await WaitForStatusAsync(herald, "succeeded", 2);
 

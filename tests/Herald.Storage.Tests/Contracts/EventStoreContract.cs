@@ -39,6 +39,19 @@ public abstract class EventStoreContract<TProvider> : StoreContract<TProvider>
     }
 
     [Fact]
+    public async Task IngestAsync_WebhookDisabledSinceMatched_NoDeliveryButTheEventIsStored()
+    {
+        // The matcher's snapshot may still show it ENABLED; the store has the last word.
+        await InsertWebhookAsync("w3", WebhookStatus.Disabled);
+        var id = IdAt(T0);
+
+        await Events.IngestAsync(new IngestBatch([NewEvent(id)], [NewDelivery("e1-w1", "w1", id, T0), NewDelivery("e1-w3", "w3", id, T0)], null, null, T0), None);
+
+        Assert.Equal([id], (await EventsAsync(Start, End)).Select(e => e.Id));
+        Assert.Equal(["e1-w1"], await DeliveryIdsAsync());
+    }
+
+    [Fact]
     public async Task IngestAsync_StoredEvent_KeepsRoutingFieldsAndExactBody()
     {
         var id = IdAt(T0);
