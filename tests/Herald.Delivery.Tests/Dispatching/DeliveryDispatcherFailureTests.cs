@@ -257,6 +257,8 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
