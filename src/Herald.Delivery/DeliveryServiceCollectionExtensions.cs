@@ -47,6 +47,10 @@ public static class DeliveryServiceCollectionExtensions
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 256,
             ConnectCallback = connector.ConnectAsync,
+
+            // Herald writes traceparent itself (the attempt's span, TraceContextHeaders): the
+            // handler's propagation would replace it with its own HTTP client span.
+            ActivityHeadersPropagator = null,
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Auth;
 using Herald.Server.Ingest;
-using Herald.Server.Metrics;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,8 +42,7 @@ internal static class HeraldApplication
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<EventIngestor>();
         services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
-        services.AddSingleton<HeraldGauges>();
-        services.AddSingleton<PrometheusCollector>();
+        builder.AddHeraldTelemetry();
         services.AddHeraldOpenApi();
         services.ConfigureHttpJsonOptions(json =>
         {
