@@ -43,7 +43,7 @@ public static class HeraldActivities
         return activity;
     }
 
-    /// <summary>Records an attempt's outcome on its span (status code, error class), then ends it.</summary>
+    /// <summary>Records an attempt's outcome on its span (status code, error class) and its end time.</summary>
     public static void Attempted(Activity? activity, SendResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -68,7 +68,9 @@ public static class HeraldActivities
             activity.SetStatus(ActivityStatusCode.Error, result.Error);
         }
 
-        activity.Dispose();
+        // The span measures the attempt; it stays current (and is stopped by its owner) while the
+        // attempt is logged and recorded, so those logs carry its ids.
+        activity.SetEndTime(DateTime.UtcNow);
     }
 
     /// <summary>The attempt outcome, as the <c>herald.attempts</c> counter labels it.</summary>

@@ -2,7 +2,9 @@ using Herald.Delivery.Metrics;
 using Herald.Delivery.Tracing;
 using Herald.Server.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -64,6 +66,17 @@ internal static class HeraldTelemetry
                     tracing.AddOtlpExporter();
                 }
             });
+
+        // Logs carry the current span's trace and span ids: as a scope on the console, and as
+        // fields of OTLP log records.
+        builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // (Naming the formatter makes the console logger read the formatter's own options.)
+        services.Configure<ConsoleLoggerOptions>(console => console.FormatterName ??= ConsoleFormatterNames.Simple);
+        services.Configure<SimpleConsoleFormatterOptions>(console => console.IncludeScopes = true);
+        if (OtlpEnabled(configuration, "LOGS"))
+        {
+            services.AddOpenTelemetry().WithLogging(logging => logging.AddOtlpExporter());
+        }
 
         // Registered after the OpenTelemetry SDK's own hosted service, so its listeners see this.
         services.AddHostedService<CounterWarmup>();
