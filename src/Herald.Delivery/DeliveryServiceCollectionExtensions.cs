@@ -7,6 +7,7 @@ using Herald.Delivery.Security;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Delivery;
 
@@ -26,6 +27,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<OutboundAuthenticator>();
         services.AddSingleton(sp => new WebhookSender(
             client, sp.GetRequiredService<OutboundAuthenticator>(), sp.GetRequiredService<PayloadShaperCache>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         return services;

@@ -25,6 +25,7 @@ internal static class HeraldTelemetry
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
+        ValidateOtlpSettings(configuration);
 
         // The Herald meter is enabled through the host's metrics builder, scoped to meters this
         // host's IMeterFactory created: several hosts in one process (tests) never mix numbers,
@@ -87,6 +88,30 @@ internal static class HeraldTelemetry
     {
         app.ServiceProvider.GetRequiredService<HeraldGauges>();
         app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
+    }
+
+    /// <summary>The OTLP variables Herald acts on are checked at start like its own settings.</summary>
+    private static void ValidateOtlpSettings(IConfiguration configuration)
+    {
+        var failures = new List<string>();
+        foreach (var variable in (string[])["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"])
+        {
+            if (configuration[variable] is { Length: > 0 } value
+                && (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+            {
+                failures.Add($"{variable} '{value}' is not an absolute http:// or https:// URL");
+            }
+        }
+
+        if (configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is { Length: > 0 } protocol && protocol is not ("grpc" or "http/protobuf"))
+        {
+            failures.Add($"OTEL_EXPORTER_OTLP_PROTOCOL '{protocol}' must be grpc or http/protobuf");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("OTEL_EXPORTER_OTLP", typeof(HeraldTelemetry), failures);
+        }
     }
 
     private static bool OtlpEnabled(IConfiguration configuration, string signal) =>
