@@ -14,11 +14,23 @@ internal static class HeraldOpenApi
     public const string ReferencePath = "/scalar";
 
     public static IServiceCollection AddHeraldOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options =>
         {
-            Describe(document);
-            return Task.CompletedTask;
-        }));
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                Describe(document);
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (schema.Examples is not { Count: > 0 } && OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example)
+                {
+                    schema.Examples = [example];
+                }
+
+                return Task.CompletedTask;
+            });
+        });
 
     public static void MapHeraldOpenApi(this IEndpointRouteBuilder app)
     {
