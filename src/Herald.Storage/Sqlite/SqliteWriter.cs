@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -15,11 +16,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true });
 
     private readonly SqliteDatabase _database;
+    private readonly SqliteMetrics? _metrics;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteDatabase database)
+    public SqliteWriter(SqliteDatabase database, SqliteMetrics? metrics = null)
     {
         _database = database;
+        _metrics = metrics;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -80,7 +83,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 synchronous = wanted;
             }
 
+            var started = Stopwatch.GetTimestamp();
             RunBatch(session, batch);
+            _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
             batch.Clear();
         }
     }

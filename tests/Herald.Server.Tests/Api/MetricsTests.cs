@@ -60,7 +60,8 @@ public sealed partial class MetricsTests
                 text = await ScrapeAsync(herald);
                 // Attempts are counted when the response arrives; the record and status change follow.
                 return Sample(text, "herald_attempts_total{outcome=\"succeeded\"}") == 3 && Sample(text, "herald_attempts_total{outcome=\"failed\"}") == 3
-                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_deliveries_waiting") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1;
+                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_deliveries_waiting") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1
+                    && Sample(text, "herald_deliveries_pending") == 6;
             },
             what: "six attempts to be counted and recorded");
 
@@ -73,6 +74,16 @@ public sealed partial class MetricsTests
         Assert.True(Sample(text, "herald_attempt_duration_seconds_sum") > 0);
         Assert.Equal(1, Sample(text, "herald_webhooks{status=\"PAUSED\"}"));
         Assert.Equal(1, Sample(text, "herald_webhooks{status=\"ENABLED\"}"));
+
+        // The store: three held deliveries of the paused webhook and three failed ones waiting an
+        // hour for their retry are pending, none is due; every write went through the writer.
+        Assert.Equal(6, Sample(text, "herald_deliveries_pending"));
+        Assert.Equal(0, Sample(text, "herald_deliveries_due"));
+        Assert.True(Sample(text, "herald_writer_batch_size_count") >= 3);
+        Assert.True(Sample(text, "herald_writer_batch_size_sum") >= Sample(text, "herald_writer_batch_size_count"));
+        Assert.True(Sample(text, "herald_writer_commit_duration_seconds_sum") > 0);
+        Assert.Contains("# TYPE herald_oauth_token_fetches_total counter", text, StringComparison.Ordinal);
+        Assert.Equal(0, Sample(text, "herald_oauth_token_fetches_total"));
     }
 
     [Fact]
