@@ -175,14 +175,22 @@ internal sealed record CancelledCount(int Cancelled);
 
 internal sealed record RetriedCount(int Retried);
 
+/// <summary>The type a route's JSON request body has, for the OpenAPI document only.</summary>
+internal sealed record JsonRequestBody(Type Type, bool Optional);
+
 /// <summary>
 /// Route metadata in one place: the JSON body a route takes and the error shape it answers with,
 /// so the mapping lines stay one call each.
 /// </summary>
 internal static class OpenApiMetadata
 {
-    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder)
-        where T : notnull => builder.Accepts<T>("application/json");
+    /// <summary>
+    /// Documents the JSON body a route reads by hand. Deliberately not <c>Accepts&lt;T&gt;</c>:
+    /// that metadata also makes routing refuse other Content-Types with 415, and Herald takes a
+    /// JSON body whatever the client labels it (<c>curl -d</c> sends a form type).
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, bool optional = false)
+        where T : notnull => builder.WithMetadata(new JsonRequestBody(typeof(T), optional));
 
     /// <summary>Herald's <c>{"error": {"message", "path"}}</c> for each status.</summary>
     public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)

@@ -22,7 +22,7 @@ internal static class WebhooksApi
         group.MapPatch("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: true, context, service, ct))
             .AcceptsJson<WebhookRequest>().Produces<WebhookResponse>().ProducesErrors(400, 401, 404, 413);
         group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 404);
-        group.MapPost("/{id}/secret/rotate", RotateAsync).Accepts<RotateRequest>(isOptional: true, "application/json").Produces<WebhookResponse>().ProducesErrors(400, 401, 404);
+        group.MapPost("/{id}/secret/rotate", RotateAsync).AcceptsJson<RotateRequest>(optional: true).Produces<WebhookResponse>().ProducesErrors(400, 401, 404);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)

@@ -21,6 +21,20 @@ internal static class HeraldOpenApi
                 Describe(document);
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer(async (operation, context, ct) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().LastOrDefault() is { } body)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = !body.Optional,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct) },
+                        },
+                    };
+                }
+            });
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 if (schema.Examples is not { Count: > 0 } && OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example)

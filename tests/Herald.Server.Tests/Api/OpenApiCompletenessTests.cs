@@ -94,6 +94,31 @@ public sealed class OpenApiCompletenessTests
         }
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public async Task DescribedRequestBody_OtherContentType_StillAccepted(string? contentType)
+    {
+        // Describing the body must not make routing refuse what curl -d sends (415).
+        await using var herald = await HeraldHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(herald.BaseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+        {
+            Content = new ByteArrayContent("""{"event_type":"assets","operation":"create","data":{}}"""u8.ToArray()),
+        };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HeraldHost.AdminKey);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     private static void CheckResponses(string name, JsonElement operation, JsonElement schemas, List<string> problems)
     {
         if (!operation.TryGetProperty("responses", out var responses) || !responses.EnumerateObject().Any())
