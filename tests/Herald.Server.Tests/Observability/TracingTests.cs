@@ -40,7 +40,9 @@ public sealed partial class TracingTests
             $$$"""{"event_type":"assets","operation":"update","object_id":"42","data":{"title":"{{{PayloadMarker}}}"}}""",
             new Dictionary<string, string> { ["traceparent"] = $"00-{PublisherTraceId}-{PublisherSpanId}-01", ["tracestate"] = "vendor=abc" });
         var delivered = await receiver.WaitForAsync(2);
-        await Eventually.TrueAsync(() => Trace(spans).Count(s => s.OperationName == "deliver") == 2, what: "both attempt spans to end");
+        await Eventually.TrueAsync(
+            () => Trace(spans).Count(s => s.OperationName == "deliver") == 2 && Trace(spans).Any(s => s.Kind == ActivityKind.Server),
+            what: "both attempt spans and the publish request's span to end");
 
         var trace = Trace(spans);
         var http = Assert.Single(trace, s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("/api/v1/events", StringComparison.Ordinal));
