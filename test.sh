@@ -31,6 +31,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# The systemd unit test runs systemd-analyze verify on deploy/herald.service.
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd
+fi
+
 results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

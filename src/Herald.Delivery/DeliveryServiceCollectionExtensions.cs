@@ -9,6 +9,7 @@ using Herald.Delivery.Webhooks;
 using Herald.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Delivery;
 
@@ -29,6 +30,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<OutboundAuthenticator>();
         services.AddSingleton(sp => new WebhookSender(
             client, sp.GetRequiredService<OutboundAuthenticator>(), sp.GetRequiredService<PayloadShaperCache>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         return services;
@@ -57,6 +59,10 @@ public static class DeliveryServiceCollectionExtensions
             MaxResponseDrainSize = 1024 * 1024,
             ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ConnectCallback = connector.ConnectAsync,
+
+            // Herald writes traceparent itself (the attempt's span, TraceContextHeaders): the
+            // handler's propagation would replace it with its own HTTP client span.
+            ActivityHeadersPropagator = null,
         };
         return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }

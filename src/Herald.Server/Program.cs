@@ -4,10 +4,14 @@ using Herald.Storage;
 // The content root is the install directory, not the working directory: configuration files are
 // watched for changes under the content root, and the default database lives under the working
 // directory, so every database write would otherwise wake the file watcher.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 try
 {
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddHerald();
+    var app = builder.Build();
+    await app.UseHeraldAsync();
+    await app.RunAsync();
+    return 0;
 }
 catch (StorageStartupException ex)
 {
@@ -16,11 +20,11 @@ catch (StorageStartupException ex)
     await Console.Error.WriteLineAsync($"Herald cannot start. {ex.Message}");
     return 1;
 }
-
-var app = builder.Build();
-await app.UseHeraldAsync();
-await app.RunAsync();
-return 0;
+catch (Exception ex) when (HeraldStartup.IsBadSetting(ex))
+{
+    // A bad setting stops the process with a message naming it (no stack trace) and exit code 2.
+    return HeraldStartup.ReportBadSetting(ex, Console.Error);
+}
 
 /// <summary>Entry point, visible to the end-to-end tests.</summary>
 public partial class Program;

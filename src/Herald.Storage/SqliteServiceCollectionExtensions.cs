@@ -19,6 +19,9 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<SqliteWriteHealth>();
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SqliteMetrics>();
         services.AddSingleton<SqliteWriter>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IEventStore, SqliteEventStore>();

@@ -3,6 +3,7 @@ using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Http;
 using Herald.Delivery.Metrics;
+using Herald.Delivery.Tracing;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
@@ -326,6 +327,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         var attempt = delivery.AttemptCount + 1;
         var started = _time.GetUtcNow();
+        using var span = HeraldActivities.StartAttempt(delivery, attempt);
         SendResult result;
         try
         {
@@ -349,6 +351,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         try
         {
             _metrics.Attempted(result);
+            HeraldActivities.Attempted(span, result);
             lane.Measure(result.Duration);
             Log.Attempted(_logger, delivery.Id, webhook.Id, attempt, result.StatusCode ?? 0, result.Duration.TotalMilliseconds);
             await _recorder.RecordAsync(webhook, delivery, ToRecord(webhook, delivery, attempt, started, result));

@@ -60,6 +60,7 @@ public static class WebhookRequestFactory
 
         headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
         headers.TryAddWithoutValidation(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
+        Tracing.TraceContextHeaders.Add(headers, delivery);
         return request;
     }
 

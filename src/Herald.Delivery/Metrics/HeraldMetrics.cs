@@ -15,6 +15,8 @@ public sealed class HeraldMetrics
     /// <summary>Attempt latency buckets in seconds: webhook receivers answer in ms to tens of seconds.</summary>
     public static readonly IReadOnlyList<double> DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+    private static readonly string[] Outcomes = ["succeeded", "failed", "timeout", "error"];
+
     private readonly Counter<long> _eventsReceived;
     private readonly Counter<long> _eventsDeduplicated;
     private readonly Counter<long> _deliveriesCreated;
@@ -34,6 +36,22 @@ public sealed class HeraldMetrics
             "s",
             "Time from sending an attempt to its response, timeout or error.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+    }
+
+    /// <summary>
+    /// Writes a zero to every counter series, so a scrape shows them from the start rather than
+    /// from their first event (alerts on <c>increase()</c> see the first one too). Call once the
+    /// exporters listen: measurements made before that are not seen.
+    /// </summary>
+    public void Touch()
+    {
+        _eventsReceived.Add(0);
+        _eventsDeduplicated.Add(0);
+        _deliveriesCreated.Add(0);
+        foreach (var outcome in Outcomes)
+        {
+            _attempts.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     /// <summary>The meter, for observable instruments that read state at collection time.</summary>

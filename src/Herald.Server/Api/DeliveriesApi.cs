@@ -10,9 +10,9 @@ internal static class DeliveriesApi
     public static void MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/deliveries").WithTags("Deliveries");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPost("/{id}/retry", RetryAsync);
+        group.MapGet("/", ListAsync).Produces<ListResponse<DeliveryResponse>>().ProducesErrors(400, 401);
+        group.MapGet("/{id}", GetAsync).Produces<DeliveryResponse>().ProducesErrors(401, 404);
+        group.MapPost("/{id}/retry", RetryAsync).Produces<DeliveryResponse>(202).ProducesErrors(401, 404, 409);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IDeliveryStore store, CancellationToken ct)

@@ -13,7 +13,8 @@ internal static class EventsApi
     public const string IdempotencyHeader = "Idempotency-Key";
 
     public static void MapEventsApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/v1/events", PublishAsync).WithTags("Events");
+        app.MapPost("/api/v1/events", PublishAsync).WithTags("Events")
+            .AcceptsJson<EventEnvelope>().Produces<EventsAccepted>(202).ProducesErrors(400, 401, 403, 413, 503);
 
     /// <summary>
     /// Validates every event first (nothing is stored when one is bad), then hands them to the

@@ -21,11 +21,11 @@ internal static class IconikWebhooksApi
     {
         // Routing treats the trailing slash as optional: ".../webhooks/" and ".../webhooks" both match.
         var group = app.MapGroup(Prefix).WithTags("iconik compatibility");
-        group.MapGet("/", ListAsync).Produces<IconikPage>();
-        group.MapPost("/", CreateAsync).Produces<IconikWebhook>(StatusCodes.Status201Created);
-        group.MapGet("/{id}/", GetAsync).Produces<IconikWebhook>();
-        group.MapPut("/{id}/", UpdateAsync).Produces<IconikWebhook>();
-        group.MapDelete("/{id}/", DeleteAsync).Produces(StatusCodes.Status204NoContent);
+        group.MapGet("/", ListAsync).Produces<IconikPage>().ProducesIconikErrors(400, 401);
+        group.MapPost("/", CreateAsync).AcceptsJson<IconikWebhookRequest>().Produces<IconikWebhook>(StatusCodes.Status201Created).ProducesIconikErrors(400, 401);
+        group.MapGet("/{id}/", GetAsync).Produces<IconikWebhook>().ProducesIconikErrors(401, 404);
+        group.MapPut("/{id}/", UpdateAsync).AcceptsJson<IconikWebhookRequest>().Produces<IconikWebhook>().ProducesIconikErrors(400, 401, 404);
+        group.MapDelete("/{id}/", DeleteAsync).Produces(StatusCodes.Status204NoContent).ProducesIconikErrors(401, 404);
     }
 
     /// <summary>Lists in creation order, <c>?page=</c> (from 1) and <c>?per_page=</c> (default 10, max 1000).</summary>

@@ -9,8 +9,8 @@ internal static class KeysApi
     public static void MapKeysApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/keys").WithTags("Keys");
-        group.MapPost("/", CreateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/", CreateAsync).AcceptsJson<KeyRequest>().Produces<KeyCreated>(201).ProducesErrors(400, 401, 403);
+        group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 403, 404);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyStore store, ApiKeyAuthenticator authenticator, TimeProvider time, CancellationToken ct)

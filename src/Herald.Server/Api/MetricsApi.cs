@@ -1,15 +1,12 @@
-using Herald.Server.Metrics;
+using Herald.Server.Hosting;
 
 namespace Herald.Server;
 
 internal static class MetricsApi
 {
-    /// <summary><c>GET /metrics</c>: Prometheus text, no key needed (like /healthz), so scrapers need no secret.</summary>
-    public static void MapMetricsApi(this IEndpointRouteBuilder app)
-    {
-        // Start listening now, not on the first scrape, so nothing measured before it is missed.
-        app.ServiceProvider.GetRequiredService<PrometheusCollector>();
-        app.MapGet("/metrics", (PrometheusCollector collector) => Results.Text(collector.Collect(), PrometheusCollector.ContentType))
-            .ExcludeFromDescription();
-    }
+    /// <summary>
+    /// <c>GET /metrics</c>: Prometheus text from the OpenTelemetry SDK's Prometheus exporter, no
+    /// key needed (like /healthz), so scrapers need no secret.
+    /// </summary>
+    public static void MapMetricsApi(this IEndpointRouteBuilder app) => app.MapHeraldMetrics();
 }

@@ -7,8 +7,8 @@ internal static class QueryApi
     public static void MapQueryApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/query").WithTags("Query");
-        group.MapPost("/validate", ValidateAsync);
-        group.MapPost("/test", TestAsync);
+        group.MapPost("/validate", ValidateAsync).AcceptsJson<QueryRequest>().Produces<QueryValidation>().ProducesErrors(400, 401);
+        group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().Produces<QueryTestResult>().Produces<QueryErrorBody>(400).ProducesErrors(401);
     }
 
     private static async Task<IResult> ValidateAsync(HttpContext context, QueryLanguage queries, CancellationToken ct)

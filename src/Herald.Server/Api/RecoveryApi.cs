@@ -10,10 +10,10 @@ internal static class RecoveryApi
 {
     public static void MapRecoveryApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/deliveries/{id}/cancel", CancelAsync).WithTags("Deliveries");
+        app.MapPost("/api/v1/deliveries/{id}/cancel", CancelAsync).WithTags("Deliveries").Produces<DeliveryResponse>().ProducesErrors(401, 404, 409);
         var webhook = app.MapGroup("/api/v1/webhooks/{id}/deliveries").WithTags("Deliveries");
-        webhook.MapPost("/cancel", CancelPendingAsync);
-        webhook.MapPost("/retry", RetryFailedAsync);
+        webhook.MapPost("/cancel", CancelPendingAsync).Produces<CancelledCount>().ProducesErrors(401, 404);
+        webhook.MapPost("/retry", RetryFailedAsync).Produces<RetriedCount>(202).ProducesErrors(401, 404);
     }
 
     private static async Task<IResult> CancelAsync(

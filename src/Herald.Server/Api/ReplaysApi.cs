@@ -10,10 +10,11 @@ internal static class ReplaysApi
 {
     public static void MapReplaysApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/webhooks/{id}/replay", CreateAsync).WithTags("Replays");
+        app.MapPost("/api/v1/webhooks/{id}/replay", CreateAsync).WithTags("Replays")
+            .AcceptsJson<ReplayRequestBody>().Produces<ReplayResponse>(202).ProducesErrors(400, 401, 404);
         var group = app.MapGroup("/api/v1/replays").WithTags("Replays");
-        group.MapGet("/{id}", GetAsync);
-        group.MapDelete("/{id}", CancelAsync);
+        group.MapGet("/{id}", GetAsync).Produces<ReplayResponse>().ProducesErrors(401, 404);
+        group.MapDelete("/{id}", CancelAsync).Produces<ReplayResponse>().ProducesErrors(401, 404, 409);
     }
 
     private static async Task<IResult> CreateAsync(

@@ -13,6 +13,7 @@ internal sealed partial class WebhookReader
         WebhookHeaders.Id, WebhookHeaders.Timestamp, WebhookHeaders.Signature, WebhookHeaders.DeliveryId,
         WebhookHeaders.Event, WebhookHeaders.IgniteSignature, WebhookHeaders.Attempt,
         "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection",
+        "traceparent", "tracestate",
     };
 
     private static FieldError? ReadHeaders(JsonElement body, ref Webhook w)

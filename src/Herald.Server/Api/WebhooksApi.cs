@@ -14,13 +14,15 @@ internal static class WebhooksApi
     public static void MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPut("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: false, context, service, ct));
-        group.MapPatch("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: true, context, service, ct));
-        group.MapDelete("/{id}", DeleteAsync);
-        group.MapPost("/{id}/secret/rotate", RotateAsync);
+        group.MapGet("/", ListAsync).Produces<ListResponse<WebhookResponse>>().ProducesErrors(400, 401);
+        group.MapPost("/", CreateAsync).AcceptsJson<WebhookRequest>().Produces<WebhookResponse>(201).ProducesErrors(400, 401, 409, 413);
+        group.MapGet("/{id}", GetAsync).Produces<WebhookResponse>().ProducesErrors(401, 404);
+        group.MapPut("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: false, context, service, ct))
+            .AcceptsJson<WebhookRequest>().Produces<WebhookResponse>().ProducesErrors(400, 401, 404, 413);
+        group.MapPatch("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: true, context, service, ct))
+            .AcceptsJson<WebhookRequest>().Produces<WebhookResponse>().ProducesErrors(400, 401, 404, 413);
+        group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 404);
+        group.MapPost("/{id}/secret/rotate", RotateAsync).AcceptsJson<RotateRequest>(optional: true).Produces<WebhookResponse>().ProducesErrors(400, 401, 404);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)

@@ -7,7 +7,6 @@ using Herald.Delivery.Webhooks;
 using Herald.Server.Admin;
 using Herald.Server.Auth;
 using Herald.Server.Ingest;
-using Herald.Server.Metrics;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,18 +19,16 @@ internal static class HeraldApplication
 {
     public static WebApplicationBuilder AddHerald(this WebApplicationBuilder builder)
     {
+        // Checked here, not only on start: the database path and allowed networks are used below.
         var options = HeraldConfiguration.Read(builder.Configuration);
-        if (options.Database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException("HERALD_DATABASE looks like a PostgreSQL connection string; this version runs on SQLite only. Give a file path.");
-        }
+        HeraldOptionsValidator.ThrowIfInvalid(options);
 
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5080");
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
-        services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher"));
+        services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher")).ValidateOnStart();
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
         services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()
@@ -44,8 +41,7 @@ internal static class HeraldApplication
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<EventIngestor>();
         services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
-        services.AddSingleton<HeraldGauges>();
-        services.AddSingleton<PrometheusCollector>();
+        builder.AddHeraldTelemetry();
         services.AddHeraldOpenApi();
         services.AddHeraldAdminUi();
         services.ConfigureHttpJsonOptions(json =>
@@ -59,6 +55,9 @@ internal static class HeraldApplication
 
     public static async Task<WebApplication> UseHeraldAsync(this WebApplication app)
     {
+        // Every ValidateOnStart check runs now, before anything reads a setting or the host logs a
+        // failed start: a bad value stops the process with its message only.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);

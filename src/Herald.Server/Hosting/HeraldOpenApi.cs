@@ -14,11 +14,37 @@ internal static class HeraldOpenApi
     public const string ReferencePath = "/scalar";
 
     public static IServiceCollection AddHeraldOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options =>
         {
-            Describe(document);
-            return Task.CompletedTask;
-        }));
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                Describe(document);
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer(async (operation, context, ct) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().LastOrDefault() is { } body)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = !body.Optional,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct) },
+                        },
+                    };
+                }
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (schema.Examples is not { Count: > 0 } && OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example)
+                {
+                    schema.Examples = [example];
+                }
+
+                return Task.CompletedTask;
+            });
+        });
 
     public static void MapHeraldOpenApi(this IEndpointRouteBuilder app)
     {

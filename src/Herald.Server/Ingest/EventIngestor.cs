@@ -3,6 +3,7 @@ using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Metrics;
+using Herald.Delivery.Tracing;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 
@@ -22,27 +23,44 @@ internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry,
     /// events-received metrics); false for Herald's own operational events.</param>
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, bool fromApi, CancellationToken cancellationToken)
     {
+        // The publish span's parent is the HTTP request's span, whose parent is the publisher's
+        // traceparent when it sent one; its context is stored with each event for the attempts.
+        using var publish = HeraldActivities.Source.StartActivity("publish");
+        publish?.SetTag("herald.events", incoming.Count);
+        var traceParent = HeraldActivities.TraceParentOf(publish);
+        var traceState = traceParent is null ? null : publish!.TraceStateString;
         var now = time.GetUtcNow();
         var index = registry.Current;
         var events = new List<StoredEvent>(incoming.Count);
         var deliveries = new List<NewDelivery>();
         var matches = new List<Webhook>();
-        foreach (var (published, envelope) in incoming)
+        using (var match = HeraldActivities.Source.StartActivity("match"))
         {
-            var stored = new StoredEvent(Guid.CreateVersion7(now).ToString(), published, now);
-            events.Add(stored);
-            matches.Clear();
-            index.Match(published, envelope, matches);
-            foreach (var webhook in matches)
+            foreach (var (published, envelope) in incoming)
             {
-                // A delivery belongs to its webhook's domain: a tenant sees deliveries to its own webhooks only.
-                deliveries.Add(new NewDelivery(
-                    Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published.ObjectId, webhook.DomainId, now,
-                    Ordered: webhook.Ordering == WebhookOrdering.Object));
+                var stored = new StoredEvent(Guid.CreateVersion7(now).ToString(), published, now, traceParent, traceState);
+                events.Add(stored);
+                matches.Clear();
+                index.Match(published, envelope, matches);
+                foreach (var webhook in matches)
+                {
+                    // A delivery belongs to its webhook's domain: a tenant sees deliveries to its own webhooks only.
+                    deliveries.Add(new NewDelivery(
+                        Guid.CreateVersion7(now).ToString(), webhook.Id, stored.Id, published.ObjectId, webhook.DomainId, now,
+                        Ordered: webhook.Ordering == WebhookOrdering.Object));
+                }
             }
+
+            match?.SetTag("herald.deliveries", deliveries.Count);
         }
 
-        var result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
+        IngestResult result;
+        using (var storing = HeraldActivities.Source.StartActivity("store"))
+        {
+            result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
+            storing?.SetTag("herald.idempotent_replay", result.Replayed);
+        }
+
         if (fromApi)
         {
             metrics.Published(events.Count, deliveries.Count, result.Replayed);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Herald.Core.Webhooks;
+using Herald.Delivery.Auth;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
@@ -14,8 +15,10 @@ internal sealed class HeraldGauges
 {
     private static readonly WebhookStatus[] Statuses = Enum.GetValues<WebhookStatus>();
 
-    public HeraldGauges(HeraldMetrics metrics, DeliveryDispatcher dispatcher, WebhookRegistry registry)
+    public HeraldGauges(HeraldMetrics metrics, DeliveryDispatcher dispatcher, WebhookRegistry registry, OAuthTokenCache tokens)
     {
+        metrics.Meter.CreateObservableCounter(
+            "herald.oauth.token_fetches", () => tokens.Fetches, "{request}", "OAuth2 token requests made for webhooks with oauth2 auth (cache misses and refreshes after a 401).");
         metrics.Meter.CreateObservableGauge(
             "herald.deliveries.inflight", () => dispatcher.InFlight, "{delivery}", "Deliveries this process has claimed and is attempting now.");
         metrics.Meter.CreateObservableGauge(

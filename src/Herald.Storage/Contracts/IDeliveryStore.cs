@@ -16,7 +16,9 @@ public sealed record ClaimedDelivery(
     int AttemptCount,
     string EventName,
     ReadOnlyMemory<byte> Body,
-    DateTimeOffset LeaseUntil);
+    DateTimeOffset LeaseUntil,
+    string? TraceParent = null,
+    string? TraceState = null);
 
 /// <summary>The outcome of one attempt, and what happens to the delivery next.</summary>
 public sealed record AttemptRecord(

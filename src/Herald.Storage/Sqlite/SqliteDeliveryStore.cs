@@ -83,23 +83,23 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         }
 
         // One read per distinct event: a fanned-out event's deliveries share its body.
-        var events = new Dictionary<string, (string Name, byte[] Body)>(StringComparer.Ordinal);
+        var events = new Dictionary<string, (string Name, byte[] Body, string? TraceParent, string? TraceState)>(StringComparer.Ordinal);
         var claimed = new List<ClaimedDelivery>(rows.Count);
         foreach (var row in rows)
         {
             if (!events.TryGetValue(row.EventId, out var stored))
             {
-                using var reader = session.Rows("SELECT event_type, realm, operation, body FROM events WHERE id = $0", row.EventId);
+                using var reader = session.Rows("SELECT event_type, realm, operation, body, trace_parent, trace_state FROM events WHERE id = $0", row.EventId);
                 if (!reader.Read())
                 {
                     continue;
                 }
 
-                stored = (EventNames.Format(reader.GetString(0), reader.GetNullableString(1), reader.GetString(2)), reader.GetBlob(3));
+                stored = (EventNames.Format(reader.GetString(0), reader.GetNullableString(1), reader.GetString(2)), reader.GetBlob(3), reader.GetNullableString(4), reader.GetNullableString(5));
                 events[row.EventId] = stored;
             }
 
-            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil)));
+            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil), stored.TraceParent, stored.TraceState));
         }
 
         // One index seek per sending webhook (a paused or disabled webhook's deliveries are held).

@@ -23,8 +23,8 @@ internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
             var stored = batch.Events[i];
             var e = stored.Event;
             session.Execute(
-                "INSERT INTO events (id, domain_id, event_type, realm, operation, object_id, body, received_at) VALUES ($0, $1, $2, $3, $4, $5, $6, $7)",
-                stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body, UnixTime.ToMs(stored.ReceivedAt));
+                "INSERT INTO events (id, domain_id, event_type, realm, operation, object_id, body, received_at, trace_parent, trace_state) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body, UnixTime.ToMs(stored.ReceivedAt), stored.TraceParent, stored.TraceState);
             ids[i] = stored.Id;
         }
 

@@ -98,5 +98,12 @@ internal static class SqliteMigrations
         DROP INDEX deliveries_due_webhook;
         DROP INDEX deliveries_webhook;
         """,
+        // Step 5: the W3C trace context of the publish span, kept with the event so every attempt
+        // (also a retry hours later, or a replay) joins the publisher's trace. Null for events
+        // stored before this step and for events published without tracing.
+        """
+        ALTER TABLE events ADD COLUMN trace_parent TEXT;
+        ALTER TABLE events ADD COLUMN trace_state TEXT;
+        """,
     ];
 }

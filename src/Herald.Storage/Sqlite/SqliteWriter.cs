@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -16,12 +17,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly SqliteDatabase _database;
     private readonly SqliteWriteHealth _health;
+    private readonly SqliteMetrics? _metrics;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteDatabase database, SqliteWriteHealth health)
+    public SqliteWriter(SqliteDatabase database, SqliteWriteHealth health, SqliteMetrics? metrics = null)
     {
         _database = database;
         _health = health;
+        _metrics = metrics;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -83,7 +86,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 synchronous = wanted;
             }
 
+            var started = Stopwatch.GetTimestamp();
             RunBatch(session, batch, _health);
+            _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
             batch.Clear();
         }
     }

@@ -27,11 +27,14 @@ public sealed partial class MetricsTests
         }
 
         Assert.Contains("# TYPE herald_events_received_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE herald_attempt_duration_seconds histogram", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE herald_deliveries_inflight gauge", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE herald_deliveries_waiting gauge", text, StringComparison.Ordinal);
         Assert.Equal(0, Sample(text, "herald_events_received_total"));
         Assert.Equal(0, Sample(text, "herald_webhooks{status=\"ENABLED\"}"));
+
+        // The OpenTelemetry SDK's runtime and ASP.NET Core instruments are exported beside Herald's.
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE kestrel_active_connections gauge", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,10 +60,12 @@ public sealed partial class MetricsTests
                 text = await ScrapeAsync(herald);
                 // Attempts are counted when the response arrives; the record and status change follow.
                 return Sample(text, "herald_attempts_total{outcome=\"succeeded\"}") == 3 && Sample(text, "herald_attempts_total{outcome=\"failed\"}") == 3
-                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_deliveries_waiting") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1;
+                    && Sample(text, "herald_deliveries_inflight") == 0 && Sample(text, "herald_deliveries_waiting") == 0 && Sample(text, "herald_webhooks{status=\"FAILING\"}") == 1
+                    && Sample(text, "herald_deliveries_pending") == 6;
             },
             what: "six attempts to be counted and recorded");
 
+        Assert.Contains("# TYPE herald_attempt_duration_seconds histogram", text, StringComparison.Ordinal);
         Assert.Equal(3, Sample(text, "herald_events_received_total"));
         Assert.Equal(1, Sample(text, "herald_events_deduplicated_total"));
         Assert.Equal(9, Sample(text, "herald_deliveries_created_total"));
@@ -69,6 +74,16 @@ public sealed partial class MetricsTests
         Assert.True(Sample(text, "herald_attempt_duration_seconds_sum") > 0);
         Assert.Equal(1, Sample(text, "herald_webhooks{status=\"PAUSED\"}"));
         Assert.Equal(1, Sample(text, "herald_webhooks{status=\"ENABLED\"}"));
+
+        // The store: three held deliveries of the paused webhook and three failed ones waiting an
+        // hour for their retry are pending, none is due; every write went through the writer.
+        Assert.Equal(6, Sample(text, "herald_deliveries_pending"));
+        Assert.Equal(0, Sample(text, "herald_deliveries_due"));
+        Assert.True(Sample(text, "herald_writer_batch_size_count") >= 3);
+        Assert.True(Sample(text, "herald_writer_batch_size_sum") >= Sample(text, "herald_writer_batch_size_count"));
+        Assert.True(Sample(text, "herald_writer_commit_duration_seconds_sum") > 0);
+        Assert.Contains("# TYPE herald_oauth_token_fetches_total counter", text, StringComparison.Ordinal);
+        Assert.Equal(0, Sample(text, "herald_oauth_token_fetches_total"));
     }
 
     [Fact]
@@ -89,14 +104,18 @@ public sealed partial class MetricsTests
         return await http.GetStringAsync("/metrics");
     }
 
-    /// <summary>The value of one series, e.g. <c>herald_attempts_total{outcome="failed"}</c>; 0 when absent.</summary>
-    private static double Sample(string text, string series)
+    /// <summary>
+    /// The value of one series, e.g. <c>herald_attempts_total{outcome="failed"}</c>; 0 when absent.
+    /// The exporter writes an unlabelled series with empty braces (<c>name{} 1</c>), which
+    /// Prometheus reads exactly like <c>name 1</c>.
+    /// </summary>
+    internal static double Sample(string text, string series)
     {
         var prefix = series + " ";
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        var line = text.Split('\n').Select(l => l.Replace("{} ", " ", StringComparison.Ordinal)).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line[prefix.Length..], CultureInfo.InvariantCulture);
     }
 
-    [GeneratedRegex("""^(# (HELP|TYPE) herald_[a-z_]+ .+|herald_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [-+0-9.eE]+|herald_[a-z_]+_bucket\{le="\+Inf"\} \d+)$""")]
+    [GeneratedRegex("""^(# (HELP|TYPE) [a-z_][a-z0-9_]* .+|[a-z_][a-z0-9_]*(\{([a-z_][a-z0-9_]*="[^"]*"(,[a-z_][a-z0-9_]*="[^"]*")*)?\})? [-+0-9.eE]+(Inf)?|# EOF)$""")]
     private static partial Regex ExpositionLine();
 }

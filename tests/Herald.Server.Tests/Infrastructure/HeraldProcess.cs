@@ -7,9 +7,10 @@ using System.Text;
 namespace Herald.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Herald as users run it: <c>dotnet Herald.Server.dll</c> in its own process on a loopback port,
-/// on a database file the test chooses (so a test can kill it and start another on the same file),
-/// with the test admin key and 127.0.0.0/8 allowed as a delivery target.
+/// Herald as users and operators run it: <c>dotnet Herald.Server.dll</c> (or a published
+/// executable) in its own process on a loopback port, on a database file the test chooses (so a
+/// test can kill it and start another on the same file), with the test admin key and 127.0.0.0/8
+/// allowed as a delivery target; output captured.
 /// </summary>
 public sealed class HeraldProcess : IDisposable
 {
@@ -29,6 +30,10 @@ public sealed class HeraldProcess : IDisposable
     public string BaseUrl { get; }
 
     public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
 
     public HeraldClient Client { get; }
 
@@ -53,33 +58,18 @@ public sealed class HeraldProcess : IDisposable
     /// <summary>Starts Herald and waits until <c>/readyz</c> answers 200.</summary>
     public static async Task<HeraldProcess> StartAsync(string database, int? port = null, IDictionary<string, string>? environment = null)
     {
-        port ??= FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll");
-        var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port.Value.ToString(CultureInfo.InvariantCulture)}"])
+        var variables = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(database)!,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Herald"] = "Information",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        Directory.CreateDirectory(info.WorkingDirectory);
-        info.Environment["HERALD_DATABASE"] = database;
-        info.Environment["HERALD_ADMIN_KEY"] = HeraldHost.AdminKey;
-        info.Environment["HERALD_ALLOWED_NETWORKS"] = "127.0.0.0/8";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Herald"] = "Information";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            info.Environment[name] = value;
+            variables[name] = value;
         }
 
-        var herald = new HeraldProcess(new Process { StartInfo = info }, port.Value);
-        herald._process.OutputDataReceived += (_, e) => herald.Append(e.Data);
-        herald._process.ErrorDataReceived += (_, e) => herald.Append(e.Data);
-        herald._process.Start();
-        herald._process.BeginOutputReadLine();
-        herald._process.BeginErrorReadLine();
+        var herald = Launch(database, port ?? FreePort(), variables, executable: null, workingDirectory: null, arguments: null);
         try
         {
             await Eventually.TrueAsync(herald.IsReadyAsync, TimeSpan.FromSeconds(60), "Herald to answer /readyz");
@@ -90,6 +80,120 @@ public sealed class HeraldProcess : IDisposable
             herald.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts the server on a free loopback port with a database of its own; <paramref name="environment"/>
+    /// adds variables (a null value removes one). <paramref name="executable"/> runs a published
+    /// binary instead of the test's build of Herald.Server.dll.
+    /// </summary>
+    public static HeraldProcess Start(
+        IDictionary<string, string?>? environment = null,
+        string? executable = null,
+        string? workingDirectory = null,
+        IEnumerable<string>? arguments = null)
+    {
+        return Launch(TempDatabase.NewPath(), FreePort(), environment, executable, workingDirectory, arguments);
+    }
+
+    private static HeraldProcess Launch(string database, int port, IDictionary<string, string?>? environment, string? executable, string? workingDirectory, IEnumerable<string>? arguments)
+    {
+        workingDirectory ??= Path.GetDirectoryName(database)!;
+        Directory.CreateDirectory(workingDirectory);
+        var args = new List<string>();
+        if (executable is null)
+        {
+            args.Add(Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll"));
+        }
+
+        args.AddRange(["--urls", $"http://127.0.0.1:{port}"]);
+        args.AddRange(arguments ?? []);
+        var info = new ProcessStartInfo(executable ?? "dotnet", args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.Environment["HERALD_DATABASE"] = database;
+        info.Environment["HERALD_ADMIN_KEY"] = HeraldHost.AdminKey;
+        info.Environment["HERALD_ALLOWED_NETWORKS"] = "127.0.0.0/8";
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("Herald__", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        var server = new HeraldProcess(new Process { StartInfo = info }, port);
+        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server._process.Start();
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Waits until the server answers <c>/readyz</c> with 200; fails with its output if it exits first.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                if (_process.HasExited)
+                {
+                    return true;
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync("/readyz");
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            timeout ?? TimeSpan.FromSeconds(60),
+            "the server to be ready");
+        Assert.False(_process.HasExited, $"the server exited ({(_process.HasExited ? _process.ExitCode : 0)}): {Output}");
+    }
+
+    /// <summary>Waits for the process to end by itself (a refused start); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as a service manager would: a graceful shutdown.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     /// <summary>Resident set now (VmRSS), in bytes.</summary>
