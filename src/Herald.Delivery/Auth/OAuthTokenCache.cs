@@ -180,12 +180,12 @@ public sealed class OAuthTokenCache(HttpClient client, TimeProvider time)
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
-            throw new TokenRequestException($"oauth2 token request to {auth.TokenUrl} failed: the response broke off ({ex.Message})", ex);
+            throw new TokenRequestException($"oauth2 token request to {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} failed: the response broke off ({ex.Message})", ex);
         }
 
         if (filled > MaxResponseBytes)
         {
-            throw new TokenRequestException($"oauth2 token response from {auth.TokenUrl} is larger than {MaxResponseBytes / 1024} KiB");
+            throw new TokenRequestException($"oauth2 token response from {UrlRedaction.WithoutUserInfo(auth.TokenUrl)} is larger than {MaxResponseBytes / 1024} KiB");
         }
 
         return Encoding.UTF8.GetString(buffer, 0, filled);

@@ -93,13 +93,13 @@ public sealed partial class ProcessTests
         // request after the truncation would (and, without the guard, die of SIGBUS).
         using var server = ServerProcess.Start(database, port, new Dictionary<string, string>
         {
-            ["HERALD_ADMIN_KEY"] = "hk_shm_test_key",
+            ["HERALD_ADMIN_KEY"] = "hk_shm_test_key_0123456789",
             ["Herald__Dispatcher__MaxIdle"] = "00:10:00",
             ["Herald__Replay__PollInterval"] = "00:10:00",
         });
         await server.WaitForOutputAsync("Now listening");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "hk_shm_test_key");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "hk_shm_test_key_0123456789");
         using (var first = await http.PostAsync("/api/v1/events", new StringContent("""{"event_type":"assets","operation":"update","data":{}}""")))
         {
             Assert.Equal(System.Net.HttpStatusCode.Accepted, first.StatusCode);
