@@ -149,8 +149,12 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
 
     public async Task<WebhookOutcome> UpdateAsync(string id, JsonElement body, bool partial, Caller caller, CancellationToken ct)
     {
+        // Read, validate and change outside the store, then write with the version read. A status
+        // change from an attempt (or another edit) landing in between is a conflict: the change is
+        // applied again to the fresh copy (a few tries) so a user's edit does not fail because a
+        // delivery failed meanwhile; 409 when it still conflicts.
         FieldError? error = null;
-        var updated = await store.UpdateAsync(
+        var result = await store.EditAsync(
             id,
             current =>
             {
@@ -173,12 +177,20 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 return error is null ? changed with { DateModified = Clock.Now(time) } : null;
             },
             ct);
-        if (updated is not null)
+        if (result.Outcome == WebhookUpdateOutcome.Conflict)
+        {
+            return new WebhookOutcome(null, new FieldError(
+                $"webhook {id} was changed by someone else {WebhookStoreExtensions.DefaultTries} times while this update was applied; read it again and retry",
+                "$",
+                Status: 409));
+        }
+
+        if (result.Webhook is not null)
         {
             await registry.RefreshAsync(ct);
         }
 
-        return new WebhookOutcome(updated, error);
+        return new WebhookOutcome(result.Webhook, error);
     }
 
     public async Task<bool> DeleteAsync(string id, Caller caller, CancellationToken ct)
