@@ -44,7 +44,7 @@ public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, W
 
 /// <summary>
 /// What <see cref="IDeliveryStore.CompleteAsync"/> did: the webhooks whose status changed (the
-/// items, in order) and the deliveries whose records were ignored as stale (<see cref="Ignored"/>:
+/// items, in order) and the deliveries whose records did not move them on (<see cref="Ignored"/>:
 /// no longer pending under the lease the record names — taken by another claim, given back,
 /// cancelled or already completed).
 /// </summary>
@@ -140,7 +140,9 @@ public interface IDeliveryStore
     /// Records attempts and moves their deliveries on, each only while its delivery is still
     /// pending under the lease the record names (<see cref="AttemptRecord.LeaseUntil"/>); any other
     /// record is ignored whole — no attempt row, no status change, no effect on the webhook — and
-    /// listed in <see cref="CompletionResult.Ignored"/>. An attempt row is inserted once: a second
+    /// listed in <see cref="CompletionResult.Ignored"/>. One exception, also listed there: a
+    /// delivery cancelled while that very attempt was in flight (no claim since) stays cancelled
+    /// but keeps the attempt in its history, and the attempt counts for the webhook's health. An attempt row is inserted once: a second
     /// record of the same (delivery, number) never replaces the first. Each applied attempt's
     /// effect on its webhook's health is decided by Core's <see cref="WebhookStatusMachine"/> from
     /// the webhook's current stored values and stored as a conditional write on its version (a

@@ -171,8 +171,15 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                         UnixTime.ToMs(attempt.LeaseUntil) ?? 0L);
                     if (applied == 0)
                     {
+                        // Not moved on. Only a delivery cancelled while this very attempt was in
+                        // flight (a cancel keeps the lease's end) still logs it: the request was sent.
                         (ignored ??= []).Add(attempt.DeliveryId);
-                        continue;
+                        if (attempt.LeaseUntil is null || session.Scalar(
+                            "SELECT 1 FROM deliveries WHERE id = $0 AND status = $1 AND lease_until = $2",
+                            attempt.DeliveryId, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(attempt.LeaseUntil.Value)) is null)
+                        {
+                            continue;
+                        }
                     }
 
                     session.Execute(
