@@ -66,22 +66,47 @@ public static class WebhookStoreExtensions
     /// <summary>How often <see cref="EditAsync"/> reads, changes and writes before it reports the conflict.</summary>
     public const int DefaultTries = 5;
 
+    /// <summary>How many conflicts caused by attempts alone <see cref="EditAsync"/> absorbs, on top of its tries.</summary>
+    public const int AttemptConflicts = 50;
+
     /// <summary>
     /// Reads the webhook, applies <paramref name="change"/> to it (outside any transaction: the
     /// caller's validation and compilation run here) and writes the result with the version it
-    /// read; on a conflict (a status change from an attempt, another edit) reads and applies again,
-    /// up to <paramref name="tries"/> times, then answers <see cref="WebhookUpdate.Conflict"/>.
-    /// <paramref name="change"/> returning null aborts (answered as <see cref="WebhookUpdateOutcome.NotFound"/>
-    /// with no write); it may run more than once, each time on a fresher copy.
+    /// read; on a conflict reads and applies again. A conflict where only what attempts write
+    /// moved (status, failure time, last error — <see cref="Webhook.DateModified"/> unchanged,
+    /// which every edit sets) is always tried again, up to <see cref="AttemptConflicts"/> times: a
+    /// user's edit does not fail because a delivery failed meanwhile. A conflict with another
+    /// edit counts against <paramref name="tries"/>; when they are used up the answer is
+    /// <see cref="WebhookUpdate.Conflict"/>. <paramref name="change"/> returning null aborts
+    /// (answered as <see cref="WebhookUpdateOutcome.NotFound"/> with no write); it may run more
+    /// than once, each time on a fresher copy.
     /// </summary>
     public static async Task<WebhookUpdate> EditAsync(
         this IWebhookStore store, string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken, int tries = DefaultTries)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(change);
-        for (var i = 0; i < tries; i++)
+        Webhook? previous = null;
+        var editConflicts = 0;
+        var attemptConflicts = 0;
+        while (true)
         {
-            if (await store.GetAsync(id, cancellationToken) is not { } current || change(current) is not { } updated)
+            if (await store.GetAsync(id, cancellationToken) is not { } current)
+            {
+                return WebhookUpdate.NotFound;
+            }
+
+            if (previous is not null)
+            {
+                // The last write conflicted: with an attempt's health write, or with another edit.
+                var byAttempt = current.DateModified == previous.DateModified;
+                if (byAttempt ? ++attemptConflicts > AttemptConflicts : ++editConflicts >= tries)
+                {
+                    return WebhookUpdate.Conflict;
+                }
+            }
+
+            if (change(current) is not { } updated)
             {
                 return WebhookUpdate.NotFound;
             }
@@ -91,9 +116,9 @@ public static class WebhookStoreExtensions
             {
                 return result;
             }
-        }
 
-        return WebhookUpdate.Conflict;
+            previous = current;
+        }
     }
 
     /// <summary>
