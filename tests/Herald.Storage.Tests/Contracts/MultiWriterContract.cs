@@ -485,4 +485,63 @@ public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
             Assert.Single(results.Where((_, n) => n % 6 == k).Select(r => r.EventIds[0]).Distinct());
         }
     }
+
+    [Fact]
+    public async Task EditAsync_AnotherEditWinsEveryTime_ConflictAfterItsTriesAndTheOtherEditKept()
+    {
+        var racing = new RacingWebhookStore(Webhooks, w => w with { Description = $"other {w.Version}", DateModified = w.DateModified.AddSeconds(1) }, races: int.MaxValue);
+
+        var result = await racing.EditAsync("w1", w => w with { Name = "mine" }, None, tries: 3);
+
+        // Three writes, each lost to the other writer; the read after the third tells it was an edit.
+        Assert.Equal((WebhookUpdateOutcome.Conflict, 4), (result.Outcome, racing.Raced));
+        var stored = await GetWebhookAsync("w1");
+        Assert.Equal(((string?)null, "other 4", 5L), (stored.Name, stored.Description, stored.Version));
+    }
+
+    [Fact]
+    public async Task EditAsync_AttemptsWinSeveralTimes_RetriedBeyondItsTriesAndBothKept()
+    {
+        // What an attempt writes: the health fields only; an edit always sets DateModified.
+        var racing = new RacingWebhookStore(Webhooks, w => w with { Status = WebhookStatus.Failing, LastError = $"HTTP 50{w.Version}" }, races: 4);
+
+        var result = await racing.EditAsync("w1", w => w with { Name = "mine", DateModified = T0.AddHours(1) }, None, tries: 1);
+
+        Assert.Equal((WebhookUpdateOutcome.Updated, 4), (result.Outcome, racing.Raced));
+        var stored = await GetWebhookAsync("w1");
+        Assert.Equal(("mine", WebhookStatus.Failing, "HTTP 504", 6L), (stored.Name, stored.Status, stored.LastError, stored.Version));
+    }
+
+    /// <summary>Another writer that, right after each of the first <paramref name="races"/> reads, writes the webhook first.</summary>
+    private sealed class RacingWebhookStore(IWebhookStore inner, Func<Webhook, Webhook> other, int races) : IWebhookStore
+    {
+        public int Raced { get; private set; }
+
+        public async Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken)
+        {
+            var read = await inner.GetAsync(id, cancellationToken);
+            if (read is not null && Raced < races)
+            {
+                Raced++;
+                Assert.Equal(WebhookUpdateOutcome.Updated, (await inner.UpdateAsync(other(read), read.Version, cancellationToken)).Outcome);
+            }
+
+            return read;
+        }
+
+        public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken) =>
+            inner.UpdateAsync(updated, expectedVersion, cancellationToken);
+
+        public Task<IReadOnlyList<Webhook>> LoadAllAsync(CancellationToken cancellationToken) => inner.LoadAllAsync(cancellationToken);
+
+        public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken) => inner.ListAsync(domainId, page, cancellationToken);
+
+        public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken) => inner.CountAsync(domainId, cancellationToken);
+
+        public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) => inner.InsertAsync(webhook, cancellationToken);
+
+        public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => inner.InsertAsync(webhook, maxPerDomain, cancellationToken);
+
+        public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => inner.DeleteAsync(id, now, cancellationToken);
+    }
 }
