@@ -105,5 +105,10 @@ internal static class SqliteMigrations
         ALTER TABLE events ADD COLUMN trace_parent TEXT;
         ALTER TABLE events ADD COLUMN trace_state TEXT;
         """,
+        // Step 6: optimistic concurrency for webhooks — every write (an edit, a status change an
+        // attempt caused) bumps the version; an edit names the version it read.
+        """
+        ALTER TABLE webhooks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 }

@@ -146,6 +146,29 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task LeaseTakenByAnotherClaimMidAttempt_ResultIgnoredAndLogged()
+    {
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = new RawHttpServer(async (socket, _, ct) =>
+        {
+            await answer.Task.WaitAsync(ct);
+            await RawHttpServer.AnswerAsync(socket, 200, "ok", ct);
+        });
+        _store.Add("d1", "w1", T0);
+        await StartAsync(Hook("w1", receiver.Url("/slow")));
+        await UntilAsync(() => receiver.Requests == 1, "the attempt to start");
+
+        // Another node claims the delivery (as if this one's lease had run out) before the answer.
+        _store.LeaseAsIfByADeadProcess("d1", T0 + TimeSpan.FromMinutes(10));
+        answer.SetResult();
+
+        await UntilAsync(() => _logger.Has(2012), "the stale result to be ignored");
+        Assert.Empty(_store.Attempts);
+        Assert.Equal(DeliveryStatus.Pending, _store.StatusOf("d1"));
+        Assert.True(_store.IsLeased("d1"));
+    }
+
+    [Fact]
     public async Task Start_LeasesOfADeadProcess_RecoveredBeforeTheFirstClaimAndSentAtOnce()
     {
         await using var receiver = new RawHttpServer((socket, _, ct) => RawHttpServer.AnswerAsync(socket, 200, "ok", ct));
@@ -259,7 +282,7 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
