@@ -1,3 +1,4 @@
+using Herald.Storage;
 using System.Net;
 using Herald.Delivery.Auth;
 using Herald.Delivery.Dispatching;
@@ -22,7 +23,12 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton(policy);
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
-        services.AddSingleton<DispatchSignal>();
+        services.AddSingleton(sp =>
+        {
+            var signal = new DispatchSignal();
+            signal.WakeOn(sp.GetRequiredService<IStoreChanges>());
+            return signal;
+        });
         services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
         services.AddSingleton<PayloadShaperCache>();

@@ -23,6 +23,8 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteMetrics>();
         services.AddSingleton<SqliteWriter>();
+        services.AddSingleton<SqliteStoreChanges>();
+        services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<SqliteStoreChanges>());
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IEventStore, SqliteEventStore>();
         services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();

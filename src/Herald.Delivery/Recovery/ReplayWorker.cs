@@ -11,12 +11,11 @@ namespace Herald.Delivery.Recovery;
 /// <summary>
 /// Runs replay jobs: one chunk per running job per round, each committed with the job's cursor, so
 /// jobs progress side by side and a restart resumes where the last commit left off. Every chunk that
-/// made work wakes the dispatcher.
+/// made work wakes the dispatcher (the store raises a due-work notice when a chunk commits).
 /// </summary>
 public sealed partial class ReplayWorker(
     IReplayStore store,
     WebhookRegistry registry,
-    DispatchSignal dispatch,
     IOptions<ReplayOptions> options,
     TimeProvider time,
     ILogger<ReplayWorker> logger) : BackgroundService
@@ -83,11 +82,6 @@ public sealed partial class ReplayWorker(
         if (after is null)
         {
             return null;
-        }
-
-        if (chunk.Deliveries.Count > 0 || chunk.Requeue.Count > 0)
-        {
-            dispatch.Notify();
         }
 
         if (after.Status == ReplayJobStatus.Completed)

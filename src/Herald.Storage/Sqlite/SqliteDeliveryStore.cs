@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer) : IDeliveryStore
+internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes) : IDeliveryStore
 {
     // While an attempt is in flight (leased), the stored next_attempt_at is the lease's end, when
     // the delivery would be due again if the attempt never reported back; the view shows no time.
@@ -143,11 +143,11 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return found;
     }
 
-    public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) => changes.AfterEachAsync(
         writer.ExecuteAsync<IReadOnlyList<WebhookStatusChange>>(
             session =>
             {
-                var changes = new List<WebhookStatusChange>();
+                var statusChanges = new List<WebhookStatusChange>();
                 var nowMs = UnixTime.ToMs(now);
                 var health = new Dictionary<string, WebhookHealthRow?>(StringComparer.Ordinal);
                 foreach (var attempt in attempts)
@@ -167,17 +167,23 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                         attempt.DeliveryId, (int)status, attempt.Number, UnixTime.ToMs(attempt.NextAttemptAt), attempt.StatusCode, attempt.Error, nowMs);
                     if (ApplyHealth(session, health, attempt, now, disableAfter) is { } change)
                     {
-                        changes.Add(change);
+                        statusChanges.Add(change);
                     }
                 }
 
                 SaveHealth(session, health);
-                return changes;
+                return statusChanges;
             },
             cancellationToken,
-            durable: false);
+            durable: false),
+        statusChanges => statusChanges.Count switch
+        {
+            0 => [],
+            1 => [new StoreChange(StoreChangeKind.Webhooks, statusChanges[0].WebhookId)],
+            _ => [StoreChange.Any(StoreChangeKind.Webhooks)], // several webhooks: one coalesced notice
+        });
 
-    public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -192,18 +198,20 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 return true;
             },
             cancellationToken,
-            durable: false);
+            durable: false),
+        _ => deliveries.Count > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     // One Herald process owns a SQLite database (the writer is in-process), so at start every lease
     // belongs to a process that is gone: due now, not when the lease runs out. A leased delivery's
     // next_attempt_at is its lease's end; its original due time is not kept, and it was due already.
-    public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session => session.Execute(
                 "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $0 WHERE status = 0 AND lease_owner IS NOT NULL",
                 UnixTime.ToMs(now)),
             cancellationToken,
-            durable: false);
+            durable: false),
+        recovered => recovered > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
     {
@@ -233,7 +241,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return Task.FromResult(Paging.Cut(items, filter.Page.Limit, d => d.Id));
     }
 
-    public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -247,7 +255,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                     id, domainId, nowMs);
                 return changed == 0 ? null : Get(session, id, domainId, withAttempts: false);
             },
-            cancellationToken);
+            cancellationToken),
+        retried => retried is null ? null : StoreChange.Any(StoreChangeKind.DueWork));
 
     /// <summary>
     /// Runs the status machine for one attempt on the webhook's health as of this batch: each

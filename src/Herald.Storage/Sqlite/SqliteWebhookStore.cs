@@ -3,7 +3,7 @@ using Herald.Core.Webhooks;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector) : IWebhookStore
+internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector, SqliteStoreChanges changes) : IWebhookStore
 {
     private const string SelectAll = "SELECT " + WebhookRows.Columns + " FROM webhooks";
 
@@ -55,7 +55,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
     public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) =>
         InsertAsync(webhook, maxPerDomain: 0, cancellationToken);
 
-    public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) =>
+    public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -72,9 +72,10 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     WebhookRows.Values(webhook, protector));
                 return true;
             },
-            cancellationToken);
+            cancellationToken),
+        inserted => inserted ? new StoreChange(StoreChangeKind.Webhooks, webhook.Id) : null);
 
-    public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) =>
+    public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -97,9 +98,10 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
 
                 return updated;
             },
-            cancellationToken);
+            cancellationToken),
+        updated => updated is null ? null : new StoreChange(StoreChangeKind.Webhooks, id));
 
-    public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -108,7 +110,8 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     id, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(now));
                 return session.Execute("DELETE FROM webhooks WHERE id = $0", id) > 0;
             },
-            cancellationToken);
+            cancellationToken),
+        deleted => deleted ? new StoreChange(StoreChangeKind.Webhooks, id) : null);
 
     private Webhook? Get(SqliteSession session, string id)
     {

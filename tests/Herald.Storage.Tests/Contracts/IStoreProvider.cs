@@ -28,6 +28,8 @@ public interface IStoreSet : IAsyncDisposable
 
     IStoreHealth Health { get; }
 
+    IStoreChanges Changes { get; }
+
     /// <summary>
     /// A second set of stores over the same data, as a restarted process (or another node) would
     /// open it; the caller disposes it.

@@ -30,3 +30,5 @@ public sealed class SqliteDeliveryRecoveryStoreTests : DeliveryRecoveryContract<
 public sealed class SqliteRetentionStoreTests : RetentionStoreContract<SqliteStoreProvider>;
 
 public sealed class SqliteMultiWriterTests : MultiWriterContract<SqliteStoreProvider>;
+
+public sealed class SqliteStoreChangesTests : StoreChangesContract<SqliteStoreProvider>;

@@ -26,6 +26,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IStoreHealth Health => db.Health;
 
+        public IStoreChanges Changes => db.Changes;
+
         public Task<IStoreSet> OpenAgainAsync() =>
             Task.FromResult<IStoreSet>(new ReopenedSet(new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider()));
 
@@ -50,6 +52,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IRetentionStore Retention => services.GetRequiredService<IRetentionStore>();
 
         public IStoreHealth Health => services.GetRequiredService<IStoreHealth>();
+
+        public IStoreChanges Changes => services.GetRequiredService<IStoreChanges>();
 
         public Task<IStoreSet> OpenAgainAsync() => throw new NotSupportedException("Open again from the first set.");
 

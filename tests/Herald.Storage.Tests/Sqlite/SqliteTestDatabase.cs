@@ -46,6 +46,8 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public IStoreHealth Health => _services.GetRequiredService<IStoreHealth>();
 
+    public IStoreChanges Changes => _services.GetRequiredService<IStoreChanges>();
+
     public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
 
     public IDeliveryRecoveryStore Recovery => _services.GetRequiredService<IDeliveryRecoveryStore>();
