@@ -30,6 +30,10 @@ public interface IStoreSet : IAsyncDisposable
 
     IStoreChanges Changes { get; }
 
+    IJobLeases JobLeases { get; }
+
+    IDataProtectionKeyStore DataProtectionKeys { get; }
+
     /// <summary>
     /// A second set of stores over the same data, as a restarted process (or another node) would
     /// open it; the caller disposes it.

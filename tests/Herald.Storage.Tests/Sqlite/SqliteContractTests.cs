@@ -32,3 +32,7 @@ public sealed class SqliteRetentionStoreTests : RetentionStoreContract<SqliteSto
 public sealed class SqliteMultiWriterTests : MultiWriterContract<SqliteStoreProvider>;
 
 public sealed class SqliteStoreChangesTests : StoreChangesContract<SqliteStoreProvider>;
+
+public sealed class SqliteJobLeaseTests : JobLeaseContract<SqliteStoreProvider>;
+
+public sealed class SqliteDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<SqliteStoreProvider>;

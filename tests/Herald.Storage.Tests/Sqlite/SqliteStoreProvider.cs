@@ -28,8 +28,16 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IStoreChanges Changes => db.Changes;
 
-        public Task<IStoreSet> OpenAgainAsync() =>
-            Task.FromResult<IStoreSet>(new ReopenedSet(new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider()));
+        public IJobLeases JobLeases => db.JobLeases;
+
+        public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
+
+        public async Task<IStoreSet> OpenAgainAsync()
+        {
+            var services = new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider();
+            await services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+            return new ReopenedSet(services);
+        }
 
         public ValueTask DisposeAsync() => db.DisposeAsync();
     }
@@ -54,6 +62,10 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IStoreHealth Health => services.GetRequiredService<IStoreHealth>();
 
         public IStoreChanges Changes => services.GetRequiredService<IStoreChanges>();
+
+        public IJobLeases JobLeases => services.GetRequiredService<IJobLeases>();
+
+        public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
 
         public Task<IStoreSet> OpenAgainAsync() => throw new NotSupportedException("Open again from the first set.");
 

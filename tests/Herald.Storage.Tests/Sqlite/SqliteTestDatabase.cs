@@ -28,6 +28,7 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
         FilePath = Path.Combine(Folder, "herald.db");
         Options = new SqliteOptions { Path = FilePath, MaxBatch = maxBatch };
         _services = new ServiceCollection().AddHeraldSqlite(Options).BuildServiceProvider();
+        _services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public string Folder { get; }
@@ -47,6 +48,10 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
     public IStoreHealth Health => _services.GetRequiredService<IStoreHealth>();
 
     public IStoreChanges Changes => _services.GetRequiredService<IStoreChanges>();
+
+    public IJobLeases JobLeases => _services.GetRequiredService<IJobLeases>();
+
+    public IDataProtectionKeyStore DataProtectionKeys => _services.GetRequiredService<IDataProtectionKeyStore>();
 
     public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
 
