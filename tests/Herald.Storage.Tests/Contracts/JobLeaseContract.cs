@@ -93,14 +93,4 @@ public abstract class JobLeaseContract<TProvider> : StoreContract<TProvider>
 
         Assert.Equal(1, (await Task.WhenAll(tries)).Count(granted => granted));
     }
-
-    [Fact]
-    public async Task TryAcquireAsync_SeenFromAReopenedStore_StillHeld()
-    {
-        await Leases.TryAcquireAsync("retention", "node-a", Long, None);
-
-        await using var other = await Stores.OpenAgainAsync();
-
-        Assert.False(await other.JobLeases.TryAcquireAsync("retention", "node-b", Long, None));
-    }
 }

@@ -99,6 +99,17 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MigrateAsync_JobLeaseOfTheProcessBefore_TakenBack()
+    {
+        Assert.True(await _db.JobLeases.TryAcquireAsync("retention", "gone-process", TimeSpan.FromHours(1), CancellationToken.None));
+        await using var restarted = new ServiceCollection().AddHeraldSqlite(_db.Options).BuildServiceProvider();
+
+        await restarted.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+
+        Assert.True(await restarted.GetRequiredService<IJobLeases>().TryAcquireAsync("retention", "this-process", TimeSpan.FromHours(1), CancellationToken.None));
+    }
+
+    [Fact]
     public void SqliteDatabase_MissingFolder_IsCreated()
     {
         var path = Path.Combine(_db.Folder, "nested", "deeper", "h.db");
