@@ -1,13 +1,14 @@
-using Herald.Storage;
 using System.Net;
 using Herald.Delivery.Auth;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Http;
+using Herald.Delivery.Ingest;
 using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Core.Deliveries;
+using Herald.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,8 @@ public static class DeliveryServiceCollectionExtensions
         });
         services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
+        services.AddSingleton<EventIngestor>();
+        services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         services.AddSingleton<PayloadShaperCache>();
         services.AddSingleton(sp => new OAuthTokenCache(client, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OutboundAuthenticator>();

@@ -3,13 +3,6 @@ using Herald.Storage;
 
 namespace Herald.Delivery.Webhooks;
 
-/// <summary>Compiles a webhook's query into a filter; null query text means no filter.</summary>
-public interface IEventFilterCompiler
-{
-    /// <summary>Compiles <paramref name="query"/>; throws when it is invalid (callers validate first).</summary>
-    IEventFilter? Compile(string? query);
-}
-
 /// <summary>
 /// The live set of webhooks, as a <see cref="WebhookIndex"/> snapshot that readers use without locks.
 /// Every webhook change notice from the store (<see cref="IStoreChanges"/>, whoever wrote) reloads
@@ -19,15 +12,13 @@ public sealed class WebhookRegistry
 {
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly IWebhookStore _store;
-    private readonly IEventFilterCompiler _compiler;
     private volatile WebhookIndex _index = WebhookIndex.Empty;
     private long _requested;
     private long _loadedThrough;
 
-    public WebhookRegistry(IWebhookStore store, IEventFilterCompiler compiler, IStoreChanges? changes = null)
+    public WebhookRegistry(IWebhookStore store, IStoreChanges? changes = null)
     {
         _store = store;
-        _compiler = compiler;
         changes?.Subscribe(StoreChangeKind.Webhooks, (_, ct) => new ValueTask(RefreshAsync(ct)));
     }
 
@@ -57,7 +48,7 @@ public sealed class WebhookRegistry
                 // Reuse the compiled filter when the query text did not change.
                 var filter = previous.Find(webhook.Id) is { } old && string.Equals(old.Webhook.Query, webhook.Query, StringComparison.Ordinal)
                     ? old.Filter
-                    : _compiler.Compile(webhook.Query);
+                    : QueryFilter.For(webhook.Query);
                 indexed.Add(new IndexedWebhook(webhook, filter));
             }
 

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Admin;
 using Herald.Server.Auth;
-using Herald.Server.Ingest;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,13 +33,9 @@ internal static class HeraldApplication
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToHeraldStore();
-        services.AddSingleton<QueryLanguage>();
-        services.AddSingleton<IEventFilterCompiler>(sp => sp.GetRequiredService<QueryLanguage>());
         services.AddSingleton<WebhookReader>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<ApiKeyAuthenticator>();
-        services.AddSingleton<EventIngestor>();
-        services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         builder.AddHeraldTelemetry();
         services.AddHeraldOpenApi();
         services.AddHeraldAdminUi();

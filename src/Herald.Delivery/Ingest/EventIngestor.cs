@@ -7,16 +7,16 @@ using Herald.Delivery.Tracing;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 
-namespace Herald.Server.Ingest;
+namespace Herald.Delivery.Ingest;
 
 /// <summary>A validated event and its parsed envelope (what query filters read).</summary>
-internal readonly record struct IncomingEvent(PublishedEvent Event, JsonElement Envelope);
+public readonly record struct IncomingEvent(PublishedEvent Event, JsonElement Envelope);
 
 /// <summary>
 /// Fan-out and storage shared by the publish API and Herald's own operational events: match each
 /// event against the webhook index, store events and deliveries in one batch (the store's due-work notice wakes the dispatcher).
 /// </summary>
-internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, HeraldMetrics metrics, TimeProvider time)
+public sealed class EventIngestor(IEventStore store, WebhookRegistry registry, HeraldMetrics metrics, TimeProvider time)
 {
     /// <summary>Matches and stores; the store's due-work notice wakes the dispatcher.</summary>
     /// <param name="fromApi">True for events published through the API (counted in the
