@@ -61,6 +61,12 @@ public sealed record Webhook
 
     public string? LastError { get; init; }
 
+    /// <summary>
+    /// Bumped by the store on every write of the webhook (an edit, or a status change an attempt
+    /// caused); an edit names the version it read and conflicts when the stored one moved on.
+    /// </summary>
+    public long Version { get; init; }
+
     /// <summary>The secrets that sign at <paramref name="now"/>, newest first.</summary>
     public IEnumerable<string> ActiveSecrets(DateTimeOffset now) =>
         Secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).Select(s => s.Secret);

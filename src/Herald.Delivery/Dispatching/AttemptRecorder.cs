@@ -111,8 +111,17 @@ internal sealed partial class AttemptRecorder
             Log.StatusChanged(_logger, change.WebhookId, change.From.ToWire(), change.To.ToWire());
         }
 
+        // A record the store ignored was stale (its lease was taken by another claim, given back
+        // or the delivery cancelled meanwhile): the attempt's outcome is not the delivery's.
+        var ignored = changes.Ignored.Count == 0 ? null : changes.Ignored.ToHashSet(StringComparer.Ordinal);
         foreach (var (webhook, delivery, record) in batch)
         {
+            if (ignored is not null && ignored.Contains(delivery.Id))
+            {
+                Log.Ignored(_logger, delivery.Id, record.Number);
+                continue;
+            }
+
             var mine = changes.Count == 0 ? [] : changes.Where(c => c.DeliveryId == delivery.Id).ToList();
             try
             {
@@ -137,6 +146,9 @@ internal sealed partial class AttemptRecorder
 
         [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Recording {Count} attempts failed; trying again in {DelaySeconds} s")]
         public static partial void WriteRetrying(ILogger logger, int count, double delaySeconds, Exception exception);
+
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "The result of attempt {Attempt} of delivery {DeliveryId} came after its lease was taken, given back or cancelled; it was not recorded")]
+        public static partial void Ignored(ILogger logger, string deliveryId, int attempt);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Publishing the operational events of delivery {DeliveryId} failed")]
         public static partial void EventsFailed(ILogger logger, string deliveryId, Exception exception);

@@ -419,7 +419,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
 
         return new AttemptRecord(
             delivery.Id, webhook.Id, attempt, started, result.StatusCode, result.Duration.TotalMilliseconds,
-            result.Error, result.ResponseBody, result.Succeeded, next);
+            result.Error, result.ResponseBody, result.Succeeded, next, delivery.LeaseUntil);
     }
 
     private static partial class Log

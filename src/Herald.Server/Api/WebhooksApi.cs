@@ -146,10 +146,23 @@ internal sealed class WebhookService(IWebhookStore store, WebhookReader reader, 
         return new WebhookOutcome(webhook, null);
     }
 
+    /// <summary>How often an edit that conflicts with other edits is tried before the answer is 409.</summary>
+    internal const int EditTries = 5;
+
+    /// <summary>
+    /// Edits of one webhook on this node take turns (striped by id), so concurrent requests here
+    /// queue instead of conflicting; the version check still guards against attempts and other nodes.
+    /// </summary>
+    private static readonly SemaphoreSlim[] EditTurns = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
     public async Task<WebhookOutcome> UpdateAsync(string id, JsonElement body, bool partial, Caller caller, CancellationToken ct)
     {
+        // Read, validate and change outside the store, then write with the version read. A status
+        // change from an attempt (or another edit) landing in between is a conflict: the change is
+        // applied again to the fresh copy (a few tries) so a user's edit does not fail because a
+        // delivery failed meanwhile; 409 when it still conflicts.
         FieldError? error = null;
-        var updated = await store.UpdateAsync(
+        var result = await EditInTurnAsync(
             id,
             current =>
             {
@@ -172,7 +185,29 @@ internal sealed class WebhookService(IWebhookStore store, WebhookReader reader, 
                 return error is null ? changed with { DateModified = Clock.Now(time) } : null;
             },
             ct);
-        return new WebhookOutcome(updated, error);
+        if (result.Outcome == WebhookUpdateOutcome.Conflict)
+        {
+            return new WebhookOutcome(null, new FieldError(
+                $"webhook {id} was changed by another update {EditTries} times while this one was applied; read it again and retry",
+                "$",
+                Status: 409));
+        }
+
+        return new WebhookOutcome(result.Webhook, error);
+    }
+
+    private async Task<WebhookUpdate> EditInTurnAsync(string id, Func<Webhook, Webhook?> change, CancellationToken ct)
+    {
+        var turn = EditTurns[(int)((uint)StringComparer.Ordinal.GetHashCode(id) % (uint)EditTurns.Length)];
+        await turn.WaitAsync(ct);
+        try
+        {
+            return await store.EditAsync(id, change, ct, EditTries);
+        }
+        finally
+        {
+            turn.Release();
+        }
     }
 
     public async Task<bool> DeleteAsync(string id, Caller caller, CancellationToken ct)

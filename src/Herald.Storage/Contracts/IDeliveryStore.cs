@@ -20,7 +20,12 @@ public sealed record ClaimedDelivery(
     string? TraceParent = null,
     string? TraceState = null);
 
-/// <summary>The outcome of one attempt, and what happens to the delivery next.</summary>
+/// <summary>
+/// The outcome of one attempt, and what happens to the delivery next. <see cref="LeaseUntil"/> is
+/// the lease the delivery was claimed with (<see cref="ClaimedDelivery.LeaseUntil"/>); null only
+/// for a delivery that was never leased. The store applies the record only while the delivery is
+/// still pending under that very lease.
+/// </summary>
 public sealed record AttemptRecord(
     string DeliveryId,
     string WebhookId,
@@ -31,10 +36,33 @@ public sealed record AttemptRecord(
     string? Error,
     string? ResponseBody,
     bool Succeeded,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? LeaseUntil = null);
 
 /// <summary>A webhook whose status an attempt (of delivery <see cref="DeliveryId"/>) changed.</summary>
 public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, WebhookStatus To, string DeliveryId);
+
+/// <summary>
+/// What <see cref="IDeliveryStore.CompleteAsync"/> did: the webhooks whose status changed (the
+/// items, in order) and the deliveries whose records did not move them on (<see cref="Ignored"/>:
+/// no longer pending under the lease the record names — taken by another claim, given back,
+/// cancelled or already completed).
+/// </summary>
+public sealed class CompletionResult(IReadOnlyList<WebhookStatusChange> changes, IReadOnlyList<string> ignored) : IReadOnlyList<WebhookStatusChange>
+{
+    public static CompletionResult Empty { get; } = new([], []);
+
+    /// <summary>Delivery ids of the records that were not applied, in the order given.</summary>
+    public IReadOnlyList<string> Ignored { get; } = ignored;
+
+    public int Count => changes.Count;
+
+    public WebhookStatusChange this[int index] => changes[index];
+
+    public IEnumerator<WebhookStatusChange> GetEnumerator() => changes.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
 
 public sealed record AttemptView(int Number, DateTimeOffset StartedAt, int? StatusCode, double DurationMs, string? Error, string? ResponseBody);
 
@@ -89,16 +117,39 @@ public sealed class ClaimResult(IReadOnlyList<ClaimedDelivery> deliveries, DateT
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
+/// <summary>
+/// Deliveries and their attempts. Safe for several writers (dispatchers, API requests, nodes):
+/// a claim leases each delivery to one claimer; a completion names its lease and loses to any
+/// later claim, release or cancel; an attempt row is written once.
+/// <para>
+/// One clock: every time passed in (<see cref="ClaimRequest.Now"/>, the <c>now</c> of the other
+/// calls) must come from the clock the provider defines, because leases claimed by one caller are
+/// compared with the times of another. For SQLite (one process per database) that clock is the
+/// process's <see cref="TimeProvider"/>, the one registered in the container, and callers read it;
+/// a provider shared by several nodes defines its own (the database server's time) and uses it
+/// in place of the times callers pass. Completions never compare times: they match the lease by
+/// value, so a skewed clock can delay work but never lets a stale result win.
+/// </para>
+/// </summary>
 public interface IDeliveryStore
 {
     /// <summary>Leases due deliveries within the limits of <paramref name="request"/>.</summary>
     Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records attempts, moves their deliveries on, and applies the status machine to their webhooks.
-    /// Returns the webhooks whose status changed, in order, each with the delivery whose attempt changed it.
+    /// Records attempts and moves their deliveries on, each only while its delivery is still
+    /// pending under the lease the record names (<see cref="AttemptRecord.LeaseUntil"/>); any other
+    /// record is ignored whole — no attempt row, no status change, no effect on the webhook — and
+    /// listed in <see cref="CompletionResult.Ignored"/>. One exception, also listed there: a
+    /// delivery cancelled while that very attempt was in flight (no claim since) stays cancelled
+    /// but keeps the attempt in its history, and the attempt counts for the webhook's health. An attempt row is inserted once: a second
+    /// record of the same (delivery, number) never replaces the first. Each applied attempt's
+    /// effect on its webhook's health is decided by Core's <see cref="WebhookStatusMachine"/> from
+    /// the webhook's current stored values and stored as a conditional write on its version (a
+    /// concurrent edit is never overwritten, and the webhook's version moves on). Returns the
+    /// webhooks whose status changed, in order, each with the delivery whose attempt changed it.
     /// </summary>
-    Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
+    Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken);
 
     /// <summary>
     /// Gives leased deliveries back unsent (on shutdown, an opened circuit, a paused webhook) so they

@@ -24,10 +24,11 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
                     return CancelOutcome.NotPending;
                 }
 
-                // Clearing the lease too: an attempt in flight completes with "WHERE status = 0" and so
-                // can no longer bring the delivery back.
+                // The lease's end stays: an attempt in flight completes only a pending delivery, so it
+                // can no longer bring this one back, but its record still names this lease and so
+                // is kept in the delivery's history (the request was sent).
                 session.Execute(
-                    "UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, lease_until = 0, updated_at = $1 WHERE id = $0",
+                    "UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $0",
                     id, UnixTime.ToMs(now));
                 return CancelOutcome.Cancelled;
             },
@@ -45,7 +46,7 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
             changed = await writer.ExecuteAsync(
                 session => session.Execute(
                     """
-                    UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, lease_until = 0, updated_at = $1
+                    UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1
                     WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $0 AND status = 0 AND created_at <= $1 LIMIT $2)
                     """,
                     webhookId, nowMs, BatchSize),

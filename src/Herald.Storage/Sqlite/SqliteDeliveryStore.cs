@@ -143,44 +143,72 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return found;
     }
 
-    public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) => changes.AfterEachAsync(
-        writer.ExecuteAsync<IReadOnlyList<WebhookStatusChange>>(
+    public Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) => changes.AfterEachAsync(
+        writer.ExecuteAsync(
             session =>
             {
-                var statusChanges = new List<WebhookStatusChange>();
                 var nowMs = UnixTime.ToMs(now);
-                var health = new Dictionary<string, WebhookHealthRow?>(StringComparer.Ordinal);
+                List<string>? ignored = null;
+
+                // Per webhook, the verdicts of its applied attempts in order: folded through Core's
+                // status machine and stored once per webhook per batch, as a conditional write.
+                var verdicts = new Dictionary<string, List<(AttemptVerdict Verdict, string DeliveryId)>>(StringComparer.Ordinal);
+                var order = new List<string>();
                 foreach (var attempt in attempts)
                 {
-                    session.Execute(
-                        "INSERT OR REPLACE INTO attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) VALUES ($0, $1, $2, $3, $4, $5, $6)",
-                        attempt.DeliveryId, attempt.Number, UnixTime.ToMs(attempt.StartedAt), attempt.StatusCode, attempt.DurationMs, attempt.Error, attempt.ResponseBody);
+                    // Applied only while the delivery is pending under the lease the record names
+                    // (0: never leased): a later claim, a release or a cancel has moved the lease on.
                     var status = attempt.Succeeded ? DeliveryStatus.Succeeded
                         : attempt.NextAttemptAt is null ? DeliveryStatus.Failed
                         : DeliveryStatus.Pending;
-                    session.Execute(
+                    var applied = session.Execute(
                         """
                         UPDATE deliveries SET status = $1, attempt_count = MAX(attempt_count, $2), next_attempt_at = $3, lease_owner = NULL,
                             lease_until = 0, last_status_code = $4, last_error = $5, updated_at = $6
-                        WHERE id = $0 AND status = 0
+                        WHERE id = $0 AND status = 0 AND lease_until = $7
                         """,
-                        attempt.DeliveryId, (int)status, attempt.Number, UnixTime.ToMs(attempt.NextAttemptAt), attempt.StatusCode, attempt.Error, nowMs);
-                    if (ApplyHealth(session, health, attempt, now, disableAfter) is { } change)
+                        attempt.DeliveryId, (int)status, attempt.Number, UnixTime.ToMs(attempt.NextAttemptAt), attempt.StatusCode, attempt.Error, nowMs,
+                        UnixTime.ToMs(attempt.LeaseUntil) ?? 0L);
+                    if (applied == 0)
                     {
-                        statusChanges.Add(change);
+                        // Not moved on. Only a delivery cancelled while this very attempt was in
+                        // flight (a cancel keeps the lease's end) still logs it: the request was sent.
+                        (ignored ??= []).Add(attempt.DeliveryId);
+                        if (attempt.LeaseUntil is null || session.Scalar(
+                            "SELECT 1 FROM deliveries WHERE id = $0 AND status = $1 AND lease_until = $2",
+                            attempt.DeliveryId, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(attempt.LeaseUntil.Value)) is null)
+                        {
+                            continue;
+                        }
                     }
+
+                    session.Execute(
+                        "INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) VALUES ($0, $1, $2, $3, $4, $5, $6)",
+                        attempt.DeliveryId, attempt.Number, UnixTime.ToMs(attempt.StartedAt), attempt.StatusCode, attempt.DurationMs, attempt.Error, attempt.ResponseBody);
+                    if (!verdicts.TryGetValue(attempt.WebhookId, out var list))
+                    {
+                        verdicts[attempt.WebhookId] = list = [];
+                        order.Add(attempt.WebhookId);
+                    }
+
+                    list.Add((new AttemptVerdict(attempt.Succeeded, attempt.StatusCode ?? 0, attempt.Error), attempt.DeliveryId));
                 }
 
-                SaveHealth(session, health);
-                return statusChanges;
+                var statusChanges = new List<WebhookStatusChange>();
+                foreach (var webhookId in order)
+                {
+                    StoreHealth(session, webhookId, verdicts[webhookId], now, disableAfter, statusChanges);
+                }
+
+                return new CompletionResult(statusChanges, ignored ?? (IReadOnlyList<string>)[]);
             },
             cancellationToken,
             durable: false),
-        statusChanges => statusChanges.Count switch
+        result => result.Count switch
         {
             0 => [],
-            1 => [new StoreChange(StoreChangeKind.Webhooks, statusChanges[0].WebhookId)],
-            _ => [StoreChange.Any(StoreChangeKind.Webhooks)], // several webhooks: one coalesced notice
+            1 => [new StoreChange(StoreChangeKind.Webhooks, result[0].WebhookId)],
+            _ => [StoreChange.Any(StoreChangeKind.Webhooks)], // several changes: one coalesced notice
         });
 
     public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
@@ -259,64 +287,64 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         retried => retried is null ? null : StoreChange.Any(StoreChangeKind.DueWork));
 
     /// <summary>
-    /// Runs the status machine for one attempt on the webhook's health as of this batch: each
-    /// webhook is read once per batch and written once, by <see cref="SaveHealth"/>.
+    /// Stores what Core's <see cref="WebhookStatusMachine"/> decides for a webhook's attempts of
+    /// this batch, folded in order from the webhook's current stored health, as one write that
+    /// holds only if the row's version is still the one read (bumping it). On a conflict (a node
+    /// sharing the database wrote meanwhile; inside SQLite's single writer it cannot happen) the
+    /// row is read again and the decision made again from its new values.
     /// </summary>
-    private static WebhookStatusChange? ApplyHealth(
-        SqliteSession session, Dictionary<string, WebhookHealthRow?> batch, AttemptRecord attempt, DateTimeOffset now, TimeSpan disableAfter)
+    private static void StoreHealth(
+        SqliteSession session, string webhookId, List<(AttemptVerdict Verdict, string DeliveryId)> verdicts, DateTimeOffset now, TimeSpan disableAfter, List<WebhookStatusChange> changes)
     {
-        if (!batch.TryGetValue(attempt.WebhookId, out var row))
+        var found = new List<WebhookStatusChange>();
+        while (true)
         {
-            using var reader = session.Rows("SELECT status, first_failed_at, last_error FROM webhooks WHERE id = $0", attempt.WebhookId);
-            row = reader.Read() && WebhookStatusNames.TryParse(reader.GetString(0), out var status)
-                ? new WebhookHealthRow(new WebhookHealth(status, reader.GetNullableInt64(1) is { } failedAt ? UnixTime.FromMs(failedAt) : null, reader.GetNullableString(2)))
-                : null;
-            batch[attempt.WebhookId] = row;
-        }
+            WebhookHealth stored;
+            long version;
+            using (var reader = session.Rows("SELECT status, first_failed_at, last_error, version FROM webhooks WHERE id = $0", webhookId))
+            {
+                if (!reader.Read() || !WebhookStatusNames.TryParse(reader.GetString(0), out var status))
+                {
+                    return;
+                }
 
-        if (row is null)
-        {
-            return null;
-        }
+                stored = new WebhookHealth(status, reader.GetNullableInt64(1) is { } failedAt ? UnixTime.FromMs(failedAt) : null, reader.GetNullableString(2));
+                version = reader.GetInt64(3);
+            }
 
-        var current = row.Current;
-        var verdict = new AttemptVerdict(attempt.Succeeded, attempt.StatusCode ?? 0, attempt.Error);
-        var next = WebhookStatusMachine.Apply(current, verdict, now, disableAfter);
-        if (next == current)
-        {
-            return null;
-        }
+            found.Clear();
+            var current = stored;
+            foreach (var (verdict, deliveryId) in verdicts)
+            {
+                var next = WebhookStatusMachine.Apply(current, verdict, now, disableAfter);
+                if (next.Status != current.Status)
+                {
+                    found.Add(new WebhookStatusChange(webhookId, current.Status, next.Status, deliveryId));
+                }
 
-        row.Current = next;
-        return next.Status == current.Status ? null : new WebhookStatusChange(attempt.WebhookId, current.Status, next.Status, attempt.DeliveryId);
-    }
+                current = next;
+            }
 
-    private static void SaveHealth(SqliteSession session, Dictionary<string, WebhookHealthRow?> batch)
-    {
-        foreach (var (webhookId, row) in batch)
-        {
-            if (row is null || row.Current == row.Stored)
+            if (current == stored)
+            {
+                return;
+            }
+
+            if (session.Execute(
+                "UPDATE webhooks SET status = $1, first_failed_at = $2, last_error = $3, version = version + 1 WHERE id = $0 AND version = $4",
+                webhookId, current.Status.ToWire(), UnixTime.ToMs(current.FirstFailedAt), current.LastError, version) == 0)
             {
                 continue;
             }
 
-            var next = row.Current;
-            session.Execute(
-                "UPDATE webhooks SET status = $1, first_failed_at = $2, last_error = $3 WHERE id = $0",
-                webhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError);
-            if (!next.Status.Sends())
+            if (current.Status != stored.Status && !current.Status.Sends())
             {
                 session.Execute("UPDATE deliveries SET held = 1 WHERE webhook_id = $0 AND status = 0", webhookId);
             }
+
+            changes.AddRange(found);
+            return;
         }
-    }
-
-    /// <summary>A webhook's health as stored, and as the attempts of the current batch left it.</summary>
-    private sealed class WebhookHealthRow(WebhookHealth stored)
-    {
-        public WebhookHealth Stored { get; } = stored;
-
-        public WebhookHealth Current { get; set; } = stored;
     }
 
     private static DeliveryView? Get(SqliteSession session, string id, string? domainId, bool withAttempts)

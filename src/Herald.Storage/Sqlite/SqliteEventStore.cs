@@ -10,15 +10,28 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
 
     internal static IngestResult Ingest(SqliteSession session, IngestBatch batch)
     {
-        var hasKey = batch.IdempotencyKey is not null;
-        var scope = batch.IdempotencyScope ?? string.Empty;
-        if (hasKey && session.Scalar("SELECT event_ids FROM idempotency_keys WHERE scope = $0 AND key = $1", scope, batch.IdempotencyKey) is string seen)
-        {
-            return new IngestResult(JsonSerializer.Deserialize<string[]>(seen) ?? [], Replayed: true);
-        }
-
         var now = UnixTime.ToMs(batch.Now);
         var ids = new string[batch.Events.Count];
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            ids[i] = batch.Events[i].Id;
+        }
+
+        // The key is claimed first, by an insert that conflicts: of two publishes racing with the
+        // same key exactly one inserts it (whatever the isolation), and the other reads the
+        // winner's ids and stores nothing.
+        if (batch.IdempotencyKey is not null)
+        {
+            var scope = batch.IdempotencyScope ?? string.Empty;
+            if (session.Execute(
+                "INSERT INTO idempotency_keys (scope, key, event_ids, created_at) VALUES ($0, $1, $2, $3) ON CONFLICT (scope, key) DO NOTHING",
+                scope, batch.IdempotencyKey, JsonSerializer.Serialize(ids), now) == 0)
+            {
+                var seen = session.Scalar("SELECT event_ids FROM idempotency_keys WHERE scope = $0 AND key = $1", scope, batch.IdempotencyKey) as string;
+                return new IngestResult(seen is null ? [] : JsonSerializer.Deserialize<string[]>(seen) ?? [], Replayed: true);
+            }
+        }
+
         for (var i = 0; i < batch.Events.Count; i++)
         {
             var stored = batch.Events[i];
@@ -26,7 +39,6 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
             session.Execute(
                 "INSERT INTO events (id, domain_id, event_type, realm, operation, object_id, body, received_at, trace_parent, trace_state) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 stored.Id, e.DomainId, e.EventType, e.Realm, e.Operation, e.ObjectId, e.Body, UnixTime.ToMs(stored.ReceivedAt), stored.TraceParent, stored.TraceState);
-            ids[i] = stored.Id;
         }
 
         // A webhook paused since the caller matched holds its new deliveries at once. One disabled
@@ -41,13 +53,6 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
                 WHERE NOT EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND status = 'DISABLED')
                 """,
                 delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
-        }
-
-        if (hasKey)
-        {
-            session.Execute(
-                "INSERT INTO idempotency_keys (scope, key, event_ids, created_at) VALUES ($0, $1, $2, $3)",
-                scope, batch.IdempotencyKey, JsonSerializer.Serialize(ids), now);
         }
 
         return new IngestResult(ids, Replayed: false);

@@ -105,7 +105,12 @@ internal static class SqliteMigrations
         ALTER TABLE events ADD COLUMN trace_parent TEXT;
         ALTER TABLE events ADD COLUMN trace_state TEXT;
         """,
-        // Step 6: startup and cluster state kept in the store: the Data Protection key ring (so
+        // Step 6: optimistic concurrency for webhooks — every write (an edit, a status change an
+        // attempt caused) bumps the version; an edit names the version it read.
+        """
+        ALTER TABLE webhooks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+        // Step 7: startup and cluster state kept in the store: the Data Protection key ring (so
         // every node sharing the database shares the keys) and named leases for jobs that run
         // once per cluster (retention, replay).
         """

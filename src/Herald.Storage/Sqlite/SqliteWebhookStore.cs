@@ -68,38 +68,59 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                 }
 
                 session.Execute(
-                    "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
-                    WebhookRows.Values(webhook, protector));
+                    "INSERT INTO webhooks (" + WebhookRows.Columns + ") VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    WebhookRows.Values(webhook with { Version = 1 }, protector));
                 return true;
             },
             cancellationToken),
         inserted => inserted ? new StoreChange(StoreChangeKind.Webhooks, webhook.Id) : null);
 
-    public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) => changes.AfterAsync(
-        writer.ExecuteAsync(
+    public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+
+        // Serialised and encrypted before the writer's turn: only the conditional write runs there.
+        var values = WebhookRows.Values(updated with { Version = expectedVersion + 1 }, protector);
+        return changes.AfterAsync(
+            writer.ExecuteAsync(
             session =>
             {
-                var current = Get(session, id);
-                if (current is null || change(current) is not { } updated)
+                string? status;
+                using (var reader = session.Rows("SELECT status, version FROM webhooks WHERE id = $0", updated.Id))
                 {
-                    return null;
+                    if (!reader.Read())
+                    {
+                        return WebhookUpdate.NotFound;
+                    }
+
+                    if (reader.GetInt64(1) != expectedVersion)
+                    {
+                        return WebhookUpdate.Conflict;
+                    }
+
+                    status = reader.GetString(0);
                 }
 
-                var values = WebhookRows.Values(updated with { Id = id }, protector);
-                session.Execute(
-                    "UPDATE webhooks SET domain_id = $1, definition = $2, secrets = $3, status = $4, first_failed_at = $5, last_error = $6, created_at = $7, modified_at = $8 WHERE id = $0",
-                    values);
-                if (updated.Status != current.Status)
+                var changed = session.Execute(
+                    "UPDATE webhooks SET domain_id = $1, definition = $2, secrets = $3, status = $4, first_failed_at = $5, last_error = $6, created_at = $7, modified_at = $8, version = $9 WHERE id = $0 AND version = $10",
+                    [.. values, expectedVersion]);
+                if (changed == 0)
+                {
+                    return WebhookUpdate.Conflict;
+                }
+
+                if (!string.Equals(status, updated.Status.ToWire(), StringComparison.Ordinal))
                 {
                     session.Execute(
                         "UPDATE deliveries SET held = $1 WHERE webhook_id = $0 AND status = 0",
-                        id, updated.Status.Sends() ? 0 : 1);
+                        updated.Id, updated.Status.Sends() ? 0 : 1);
                 }
 
-                return updated;
+                return new WebhookUpdate(WebhookUpdateOutcome.Updated, updated with { Version = expectedVersion + 1 });
             },
             cancellationToken),
-        updated => updated is null ? null : new StoreChange(StoreChangeKind.Webhooks, id));
+            result => result.Outcome == WebhookUpdateOutcome.Updated ? new StoreChange(StoreChangeKind.Webhooks, updated.Id) : null);
+    }
 
     public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(

@@ -11,7 +11,7 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal static class WebhookRows
 {
-    public const string Columns = "id, domain_id, definition, secrets, status, first_failed_at, last_error, created_at, modified_at";
+    public const string Columns = "id, domain_id, definition, secrets, status, first_failed_at, last_error, created_at, modified_at, version";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -29,6 +29,7 @@ internal static class WebhookRows
         webhook.LastError,
         UnixTime.ToMs(webhook.DateCreated),
         UnixTime.ToMs(webhook.DateModified),
+        webhook.Version,
     ];
 
     public static Webhook Read(SqliteDataReader reader, ISecretProtector protector)
@@ -49,6 +50,7 @@ internal static class WebhookRows
             LastError = reader.IsDBNull(6) ? null : reader.GetString(6),
             DateCreated = UnixTime.FromMs(reader.GetInt64(7)),
             DateModified = UnixTime.FromMs(reader.GetInt64(8)),
+            Version = reader.GetInt64(9),
         };
     }
 

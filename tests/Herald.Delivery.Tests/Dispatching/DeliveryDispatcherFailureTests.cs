@@ -259,7 +259,7 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<Webhook?> UpdateAsync(string id, Func<Webhook, Webhook?> change, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
     }

@@ -74,7 +74,7 @@ internal sealed class FaultyDeliveryStore : IDeliveryStore
         }
     }
 
-    public Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken)
+    public Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken)
     {
         Calls.Enqueue("complete");
         if (Interlocked.Decrement(ref FailCompletes) >= 0)
@@ -82,12 +82,19 @@ internal sealed class FaultyDeliveryStore : IDeliveryStore
             throw new IOException("disk I/O error (injected)");
         }
 
+        var ignored = new List<string>();
         lock (_gate)
         {
             foreach (var attempt in attempts)
             {
-                Attempts.Enqueue(attempt);
                 var row = _rows.Single(r => r.Id == attempt.DeliveryId);
+                if (row.Status != DeliveryStatus.Pending || row.LeaseUntil != attempt.LeaseUntil)
+                {
+                    ignored.Add(attempt.DeliveryId);
+                    continue;
+                }
+
+                Attempts.Enqueue(attempt);
                 row.Attempts = Math.Max(row.Attempts, attempt.Number);
                 row.Owner = null;
                 row.Status = attempt.Succeeded ? DeliveryStatus.Succeeded : attempt.NextAttemptAt is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
@@ -95,7 +102,7 @@ internal sealed class FaultyDeliveryStore : IDeliveryStore
             }
         }
 
-        return Task.FromResult<IReadOnlyList<WebhookStatusChange>>([]);
+        return Task.FromResult(new CompletionResult([], ignored));
     }
 
     public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Herald.Server.Tests.Infrastructure;
+using Herald.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -82,7 +83,7 @@ public sealed class TargetAndPayloadTests
         })).GetProperty("id").GetString()!;
 
         // A definition stored before token_url credentials were refused.
-        await herald.Services.GetRequiredService<Herald.Storage.IWebhookStore>().UpdateAsync(
+        await herald.Services.GetRequiredService<IWebhookStore>().UpdateAsync(
             id, w => w with { Auth = w.Auth! with { TokenUrl = $"http://tokenuser:secretpass@127.0.0.1:{port}/token" } }, CancellationToken.None);
         await herald.Client.PublishAsync(Event);
 

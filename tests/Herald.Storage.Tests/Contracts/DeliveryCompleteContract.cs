@@ -242,9 +242,9 @@ public abstract class DeliveryCompleteContract<TProvider> : StoreContract<TProvi
         await PublishAsync("e2", T0, webhookIds: "w2");
         await Claim(T0);
 
-        var changes = await CompleteAsync(T0, Succeeded("e1-w1", 1, T0), Failed("e2-w1", 1, T0, 500, T0.AddSeconds(5), webhookId: "w2"));
+        var changes = await CompleteAsync(T0, Succeeded("e1-w1", 1, T0), Failed("e2-w2", 1, T0, 500, T0.AddSeconds(5), webhookId: "w2"));
 
-        Assert.Equal([new WebhookStatusChange("w2", WebhookStatus.Enabled, WebhookStatus.Failing, "e2-w1")], changes);
+        Assert.Equal([new WebhookStatusChange("w2", WebhookStatus.Enabled, WebhookStatus.Failing, "e2-w2")], changes);
         Assert.Equal(WebhookStatus.Enabled, (await GetWebhookAsync("w1")).Status);
         Assert.Equal(WebhookStatus.Failing, (await GetWebhookAsync("w2")).Status);
     }

@@ -178,7 +178,7 @@ public abstract class DeliveryListContract<TProvider> : StoreContract<TProvider>
         await PublishAsync("e1", T0, objectId: "o1", domainId: "dom-a", webhookIds: ["w1", "w2"]);
         await PublishAsync("e2", T0, objectId: "o2", domainId: "dom-a", webhookIds: "w1");
         await PublishAsync("e3", T0, objectId: "o1", domainId: "dom-b", webhookIds: "w1");
-        var claimed = await Deliveries.ClaimDueAsync("node", T0, Lease, 100, None);
+        var claimed = await Claim(T0, owner: "node");
         await CompleteAsync(T0, Succeeded("e1-w1", 1, T0), Failed("e2-w1", 1, T0, 500, next: null));
         await Deliveries.ReleaseAsync("node", claimed.Where(c => c.Id is "e1-w2" or "e3-w1").ToList(), T0, None);
     }

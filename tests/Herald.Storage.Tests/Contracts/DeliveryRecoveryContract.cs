@@ -248,7 +248,7 @@ public abstract class DeliveryRecoveryContract<TProvider> : StoreContract<TProvi
         var claimed = await Deliveries.ClaimDueAsync("n", at, Lease, 100_000, None);
         foreach (var chunk in claimed.Chunk(500))
         {
-            await Deliveries.CompleteAsync(chunk.Select(c => Failed(c.Id, 1, at, 500, next: null, c.WebhookId)).ToList(), at, TimeSpan.FromDays(3650), None);
+            await Deliveries.CompleteAsync(chunk.Select(c => Failed(c.Id, 1, at, 500, next: null, c.WebhookId) with { LeaseUntil = c.LeaseUntil }).ToList(), at, TimeSpan.FromDays(3650), None);
         }
     }
 }

@@ -311,10 +311,6 @@ public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
         Assert.Equal(20, taken.Count + free.Count);
     }
 
-    // TODO(issue 11, item 2): enable once AttemptRecord carries the lease it was claimed with and
-    // CompleteAsync checks it. Today the record cannot name its lease, so the store cannot tell the
-    // stale result from the current one, and the late success wins.
-#if LEASE_CHECKED_COMPLETIONS
     [Fact]
     public async Task CompleteAsync_AfterItsLeaseWasTakenByAnotherClaim_DoesNotWin()
     {
@@ -334,5 +330,159 @@ public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
         var after = await GetAsync("e1-w1");
         Assert.Equal((DeliveryStatus.Pending, (int?)500, 1), (after.Status, after.LastStatusCode, after.AttemptCount));
     }
-#endif
+
+    [Fact]
+    public async Task CompleteAsync_StaleFailure_IgnoredWithoutAttemptOrWebhookChangeAndReported()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        var stale = Assert.Single(await Claim(T0, owner: "node-a"));
+        Assert.Single(await Claim(T0 + Lease, owner: "node-b"));
+        var before = await GetWebhookAsync("w1");
+
+        var result = await Deliveries.CompleteAsync(
+            [Failed("e1-w1", 1, T0, 410, next: null) with { LeaseUntil = stale.LeaseUntil }], T0 + Lease, DisableAfter, None);
+
+        Assert.Equal(["e1-w1"], result.Ignored);
+        Assert.Empty(result);
+        var view = await GetAsync("e1-w1");
+        Assert.Equal((DeliveryStatus.Pending, 0, (int?)null), (view.Status, view.AttemptCount, view.LastStatusCode));
+        Assert.Empty(view.Attempts!);
+        var after = await GetWebhookAsync("w1");
+        Assert.Equal((WebhookStatus.Enabled, before.Version, (string?)null), (after.Status, after.Version, after.LastError));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_AfterItsLeaseWasGivenBack_IgnoredAndDueAgain()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        var claimed = await Claim(T0, owner: "node-a");
+        await Deliveries.ReleaseAsync("node-a", claimed, T0.AddSeconds(1), None);
+
+        var result = await Deliveries.CompleteAsync([Succeeded("e1-w1", 1, T0) with { LeaseUntil = claimed[0].LeaseUntil }], T0.AddSeconds(2), DisableAfter, None);
+
+        Assert.Equal(["e1-w1"], result.Ignored);
+        Assert.Equal(DeliveryStatus.Pending, await StatusOf("e1-w1"));
+        Assert.Equal(["e1-w1"], (await Claim(T0.AddSeconds(2), owner: "node-b")).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_LateDuplicateOfARecordedAttempt_IgnoredNotReplacing()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        var claimed = Assert.Single(await Claim(T0));
+        var first = Failed("e1-w1", 1, T0, 503, T0.AddMinutes(1), body: "first") with { LeaseUntil = claimed.LeaseUntil };
+        Assert.Empty((await Deliveries.CompleteAsync([first], T0.AddSeconds(1), DisableAfter, None)).Ignored);
+
+        // The same record again (a batch written twice), with a different body.
+        var again = await Deliveries.CompleteAsync([first with { StatusCode = 200, Succeeded = true, ResponseBody = "second", NextAttemptAt = null }], T0.AddSeconds(2), DisableAfter, None);
+
+        Assert.Equal(["e1-w1"], again.Ignored);
+        var view = await GetAsync("e1-w1");
+        Assert.Equal((DeliveryStatus.Pending, 1, (int?)503), (view.Status, view.AttemptCount, view.LastStatusCode));
+        Assert.Equal("first", Assert.Single(view.Attempts!).ResponseBody);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_AttemptNumberAlreadyRecorded_FirstRowKept()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        var first = Assert.Single(await Claim(T0));
+        await Deliveries.CompleteAsync([Failed("e1-w1", 1, T0, 503, T0.AddMinutes(1), body: "first") with { LeaseUntil = first.LeaseUntil }], T0, DisableAfter, None);
+        var second = Assert.Single(await Claim(T0.AddMinutes(1)));
+
+        // A sender that reports the number of an attempt already recorded: the row is written once.
+        var result = await Deliveries.CompleteAsync(
+            [Succeeded("e1-w1", 1, T0.AddMinutes(1), body: "second") with { LeaseUntil = second.LeaseUntil }], T0.AddMinutes(1), DisableAfter, None);
+
+        Assert.Empty(result.Ignored);
+        var view = await GetAsync("e1-w1");
+        Assert.Equal(DeliveryStatus.Succeeded, view.Status);
+        var attempt = Assert.Single(view.Attempts!);
+        Assert.Equal(("first", (int?)503), (attempt.ResponseBody, attempt.StatusCode));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_TwoNodesCompletingTheSameDeliveryAtOnce_OneWins()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await PublishAsync($"e{i:D2}", T0, webhookIds: "w1");
+        }
+
+        var stale = await Claim(T0, owner: "node-a");
+        var current = await Claim(T0 + Lease, owner: "node-b");
+        var results = await Task.WhenAll(
+            Task.Run(() => Deliveries.CompleteAsync(stale.Select(c => Failed(c.Id, 1, T0, 500, next: null) with { LeaseUntil = c.LeaseUntil }).ToList(), T0 + Lease, DisableAfter, None)),
+            Task.Run(() => Deliveries.CompleteAsync(current.Select(c => Succeeded(c.Id, 1, T0 + Lease) with { LeaseUntil = c.LeaseUntil }).ToList(), T0 + Lease, DisableAfter, None)));
+
+        Assert.Equal(30, results[0].Ignored.Count);
+        Assert.Empty(results[1].Ignored);
+        Assert.All(await ListAllAsync(), d => Assert.Equal((DeliveryStatus.Succeeded, 1), (d.Status, d.AttemptCount)));
+        Assert.Equal(WebhookStatus.Enabled, (await GetWebhookAsync("w1")).Status);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_StaleVersion_ConflictAndNothingWritten()
+    {
+        var read = await GetWebhookAsync("w1");
+        var first = await Webhooks.UpdateAsync(read with { Name = "first" }, read.Version, None);
+        Assert.Equal((WebhookUpdateOutcome.Updated, read.Version + 1), (first.Outcome, first.Webhook!.Version));
+
+        var second = await Webhooks.UpdateAsync(read with { Name = "second" }, read.Version, None);
+
+        Assert.Equal(WebhookUpdateOutcome.Conflict, second.Outcome);
+        var stored = await GetWebhookAsync("w1");
+        Assert.Equal(("first", read.Version + 1), (stored.Name, stored.Version));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Missing_NotFound()
+    {
+        var result = await Webhooks.UpdateAsync(NewWebhook("nope"), 1, None);
+
+        Assert.Equal(WebhookUpdateOutcome.NotFound, result.Outcome);
+        Assert.Null(await Webhooks.GetAsync("nope", None));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_AfterAStatusChangeFromACompletion_ConflictsAndARetryKeepsBoth()
+    {
+        await PublishAsync("e1", T0, webhookIds: "w1");
+        Assert.Single(await Claim(T0));
+        var read = await GetWebhookAsync("w1");
+
+        await CompleteAsync(T0.AddSeconds(1), Failed("e1-w1", 1, T0, 503, T0.AddMinutes(1)));
+        var stale = await Webhooks.UpdateAsync(read with { Name = "renamed" }, read.Version, None);
+        var retried = await Webhooks.EditAsync("w1", w => w with { Name = "renamed" }, None);
+
+        Assert.Equal((WebhookUpdateOutcome.Conflict, WebhookUpdateOutcome.Updated), (stale.Outcome, retried.Outcome));
+        var stored = await GetWebhookAsync("w1");
+        Assert.Equal(("renamed", WebhookStatus.Failing, "HTTP 503", read.Version + 2), (stored.Name, stored.Status, stored.LastError, stored.Version));
+    }
+
+    [Fact]
+    public async Task EditAsync_ChangeAborts_NothingWritten()
+    {
+        var read = await GetWebhookAsync("w1");
+
+        var result = await Webhooks.EditAsync("w1", _ => null, None);
+
+        Assert.Equal(WebhookUpdateOutcome.NotFound, result.Outcome);
+        Assert.Equal(read.Version, (await GetWebhookAsync("w1")).Version);
+    }
+
+    [Fact]
+    public async Task IngestAsync_IdempotencyRaceAcrossManyKeys_EachKeyStoredOnce()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(n => Task.Run(() => Events.IngestAsync(
+            new IngestBatch([NewEvent($"e{n:D2}")], [NewDelivery($"e{n:D2}-w1", "w1", $"e{n:D2}", T0)], "dom-a", $"key-{n % 6}", T0),
+            None))));
+
+        Assert.Equal(6, results.Count(r => !r.Replayed));
+        Assert.Equal(6, (await ListAllAsync()).Count);
+        for (var k = 0; k < 6; k++)
+        {
+            Assert.Single(results.Where((_, n) => n % 6 == k).Select(r => r.EventIds[0]).Distinct());
+        }
+    }
 }

@@ -25,6 +25,9 @@ public abstract class StoreContract<TProvider> : IAsyncLifetime
 
     private IStoreSet? _stores;
 
+    /// <summary>The lease of each delivery's latest claim through <see cref="Claim"/> or <see cref="ClaimWith"/>, until a completion uses it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _leases = new(StringComparer.Ordinal);
+
     protected IStoreSet Stores => _stores ?? throw new InvalidOperationException("The stores are created in InitializeAsync.");
 
     protected IWebhookStore Webhooks => Stores.Webhooks;
@@ -112,18 +115,37 @@ public abstract class StoreContract<TProvider> : IAsyncLifetime
         return (eventId, deliveries.Select(d => d.Id).ToArray());
     }
 
-    protected Task<ClaimResult> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
-        Deliveries.ClaimDueAsync(owner, now, Lease, max, None);
+    protected async Task<ClaimResult> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
+        Remember(await Deliveries.ClaimDueAsync(owner, now, Lease, max, None));
 
-    protected Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity, int max = 100, string owner = "node-a") =>
-        Deliveries.ClaimDueAsync(new ClaimRequest(owner, now, Lease, max, capacity, defaultCapacity), None);
+    protected async Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity, int max = 100, string owner = "node-a") =>
+        Remember(await Deliveries.ClaimDueAsync(new ClaimRequest(owner, now, Lease, max, capacity, defaultCapacity), None));
+
+    private ClaimResult Remember(ClaimResult claimed)
+    {
+        foreach (var delivery in claimed)
+        {
+            _leases[delivery.Id] = delivery.LeaseUntil;
+        }
+
+        return claimed;
+    }
 
     /// <summary>The next due time after <paramref name="after"/>, as a claim of nothing at that time reports it.</summary>
     protected async Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after) =>
         (await Deliveries.ClaimDueAsync("probe", after, Lease, 0, None)).NextDueAfter;
 
-    protected Task<IReadOnlyList<WebhookStatusChange>> CompleteAsync(DateTimeOffset now, params AttemptRecord[] attempts) =>
-        Deliveries.CompleteAsync(attempts, now, DisableAfter, None);
+    /// <summary>
+    /// Completes as a dispatcher does: a record that names no lease carries the one its delivery's
+    /// latest claim through <see cref="Claim"/> got (once: a completion ends the lease), so tests
+    /// that claim and complete need not thread leases; a record naming its lease keeps it.
+    /// </summary>
+    protected Task<CompletionResult> CompleteAsync(DateTimeOffset now, params AttemptRecord[] attempts) =>
+        Deliveries.CompleteAsync(
+            attempts.Select(a => _leases.TryRemove(a.DeliveryId, out var lease) && a.LeaseUntil is null ? a with { LeaseUntil = lease } : a).ToList(),
+            now,
+            DisableAfter,
+            None);
 
     protected static AttemptRecord Succeeded(string deliveryId, int number, DateTimeOffset started, string webhookId = "w1", string? body = "ok") =>
         new(deliveryId, webhookId, number, started, 200, 40, null, body, true, null);
@@ -202,6 +224,6 @@ public abstract class StoreContract<TProvider> : IAsyncLifetime
         };
 
         // A long disable period: driving rows through failures must not disable their webhook.
-        await Deliveries.CompleteAsync([attempt], at, TimeSpan.FromDays(3650), None);
+        await Deliveries.CompleteAsync([attempt with { LeaseUntil = claimed.LeaseUntil }], at, TimeSpan.FromDays(3650), None);
     }
 }

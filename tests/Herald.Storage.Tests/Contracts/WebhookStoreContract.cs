@@ -287,11 +287,15 @@ public abstract class WebhookStoreContract<TProvider> : StoreContract<TProvider>
     {
         await Webhooks.InsertAsync(NewWebhook("w1") with { Headers = new Dictionary<string, string>() }, None);
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => Webhooks.UpdateAsync(
+        // Each edit reads, changes and writes with the version it read, again on a conflict.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => Webhooks.EditAsync(
             "w1",
             w => w with { Headers = new Dictionary<string, string>(w.Headers) { [$"X-{i:D2}"] = "1" } },
-            None))));
+            None,
+            tries: 1000))));
 
+        Assert.All(results, r => Assert.Equal(WebhookUpdateOutcome.Updated, r.Outcome));
+        Assert.Equal(21, (await GetWebhookAsync("w1")).Version);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"X-{i:D2}"), (await GetWebhookAsync("w1")).Headers.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -302,7 +306,7 @@ public abstract class WebhookStoreContract<TProvider> : StoreContract<TProvider>
         await InsertWebhookAsync("w2");
         await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
         await PublishAsync("e2", T0.AddHours(1), webhookIds: "w1");
-        await Deliveries.ClaimDueAsync("node", T0, Lease, 100, None);
+        await Claim(T0, owner: "node");
         await CompleteAsync(T0, Succeeded("e1-w1", 1, T0));
 
         var deleted = await Webhooks.DeleteAsync("w1", T0.AddMinutes(1), None);

@@ -138,10 +138,10 @@ public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
     {
         var id = await PendingAsync(webhookId, domain, created ?? started);
         var claimed = await _db.Deliveries.ClaimDueAsync("stats", started, TimeSpan.FromMinutes(5), 100, CancellationToken.None);
-        Assert.Contains(claimed, c => c.Id == id);
+        var mine = Assert.Single(claimed, c => c.Id == id);
         var succeeded = statusCode is >= 200 and < 300;
         await _db.Deliveries.CompleteAsync(
-            [new AttemptRecord(id, webhookId, 1, started, statusCode, durationMs, succeeded ? null : $"HTTP {statusCode}", "ok", succeeded, null)],
+            [new AttemptRecord(id, webhookId, 1, started, statusCode, durationMs, succeeded ? null : $"HTTP {statusCode}", "ok", succeeded, null, mine.LeaseUntil)],
             started,
             TimeSpan.FromHours(5),
             CancellationToken.None);

@@ -39,7 +39,7 @@ public sealed class SqliteLeaseRecoveryTests : IAsyncLifetime
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
         await _db.PublishAsync("later", T0.AddHours(1), webhookIds: "w1");
         var done = Assert.Single(await _db.Deliveries.ClaimDueAsync("dead-node", T0, Lease, 10, CancellationToken.None));
-        await _db.Deliveries.CompleteAsync([new AttemptRecord(done.Id, "w1", 1, T0, 200, 3, null, null, true, null)], T0, TimeSpan.FromHours(5), CancellationToken.None);
+        await _db.Deliveries.CompleteAsync([new AttemptRecord(done.Id, "w1", 1, T0, 200, 3, null, null, true, null, done.LeaseUntil)], T0, TimeSpan.FromHours(5), CancellationToken.None);
 
         var recovered = await _db.Deliveries.RecoverLeasesAsync(T0.AddSeconds(5), CancellationToken.None);
 

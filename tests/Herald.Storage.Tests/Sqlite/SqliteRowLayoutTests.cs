@@ -42,8 +42,8 @@ public sealed class SqliteRowLayoutTests : IAsyncLifetime
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
         await _db.PublishAsync("e2", T0, webhookIds: "w1");
-        await _db.Deliveries.ClaimDueAsync("n", T0, TimeSpan.FromMinutes(1), 1, CancellationToken.None);
-        await _db.Deliveries.CompleteAsync([new AttemptRecord("e1-w1", "w1", 1, T0, 200, 1, null, null, true, null)], T0, TimeSpan.FromHours(5), CancellationToken.None);
+        var claimed = await _db.Deliveries.ClaimDueAsync("n", T0, TimeSpan.FromMinutes(1), 1, CancellationToken.None);
+        await _db.Deliveries.CompleteAsync([new AttemptRecord("e1-w1", "w1", 1, T0, 200, 1, null, null, true, null, claimed[0].LeaseUntil)], T0, TimeSpan.FromHours(5), CancellationToken.None);
 
         await _db.Webhooks.UpdateAsync("w1", w => w with { Status = WebhookStatus.Paused }, CancellationToken.None);
         Assert.Equal(1, _db.Count("SELECT COUNT(*) FROM deliveries WHERE held = 1"));
