@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;

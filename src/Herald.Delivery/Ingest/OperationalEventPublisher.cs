@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Server.Tests.Infrastructure;

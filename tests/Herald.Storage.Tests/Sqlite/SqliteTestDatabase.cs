@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Storage.Sqlite;
