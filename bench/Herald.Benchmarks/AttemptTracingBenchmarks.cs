@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using Herald.Core.Deliveries;
 using Herald.Delivery.Http;
 using Herald.Delivery.Tracing;
 using Herald.Storage;

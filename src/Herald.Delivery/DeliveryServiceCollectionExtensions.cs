@@ -2,11 +2,13 @@ using System.Net;
 using Herald.Delivery.Auth;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Http;
+using Herald.Delivery.Ingest;
 using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
 using Herald.Delivery.Metrics;
 using Herald.Delivery.Webhooks;
 using Herald.Core.Deliveries;
+using Herald.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,9 +24,16 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton(policy);
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
-        services.AddSingleton<DispatchSignal>();
+        services.AddSingleton(sp =>
+        {
+            var signal = new DispatchSignal();
+            signal.WakeOn(sp.GetRequiredService<IStoreChanges>());
+            return signal;
+        });
         services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
+        services.AddSingleton<EventIngestor>();
+        services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         services.AddSingleton<PayloadShaperCache>();
         services.AddSingleton(sp => new OAuthTokenCache(client, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OutboundAuthenticator>();

@@ -8,14 +8,16 @@ namespace Herald.Storage;
 public static class SqliteServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the SQLite stores over one database file, migrating it and proving it writable
-    /// first (<see cref="StorageStartupException"/> when it is not).
+    /// Registers the SQLite stores over one database file without touching it: migrating (and
+    /// proving the file writable) is the startup step <see cref="IStoreMigrator.MigrateAsync"/>.
     /// </summary>
     public static IServiceCollection AddHeraldSqlite(this IServiceCollection services, SqliteOptions options)
     {
         var database = new SqliteDatabase(options);
-        database.Start();
         services.AddSingleton(database);
+        services.AddSingleton<IStoreMigrator, SqliteStoreMigrator>();
+        services.AddSingleton<IJobLeases, SqliteJobLeases>();
+        services.AddSingleton<IDataProtectionKeyStore, SqliteDataProtectionKeyStore>();
         services.AddSingleton<SqliteWriteHealth>();
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
@@ -23,6 +25,8 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteMetrics>();
         services.AddSingleton<SqliteWriter>();
+        services.AddSingleton<SqliteStoreChanges>();
+        services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<SqliteStoreChanges>());
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IEventStore, SqliteEventStore>();
         services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();

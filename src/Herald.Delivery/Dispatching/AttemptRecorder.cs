@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
@@ -23,7 +24,6 @@ internal sealed partial class AttemptRecorder
         new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly IDeliveryStore _store;
-    private readonly WebhookRegistry _registry;
     private readonly IOperationalEvents _events;
     private readonly DispatchSignal _signal;
     private readonly DispatcherOptions _options;
@@ -32,10 +32,9 @@ internal sealed partial class AttemptRecorder
     private readonly Task _loop;
 
     public AttemptRecorder(
-        IDeliveryStore store, WebhookRegistry registry, IOperationalEvents events, DispatchSignal signal, DispatcherOptions options, TimeProvider time, ILogger logger)
+        IDeliveryStore store, IOperationalEvents events, DispatchSignal signal, DispatcherOptions options, TimeProvider time, ILogger logger)
     {
         _store = store;
-        _registry = registry;
         _events = events;
         _signal = signal;
         _options = options;
@@ -111,11 +110,6 @@ internal sealed partial class AttemptRecorder
         foreach (var change in changes)
         {
             Log.StatusChanged(_logger, change.WebhookId, change.From.ToWire(), change.To.ToWire());
-        }
-
-        if (changes.Count > 0)
-        {
-            await _registry.RefreshAsync(CancellationToken.None);
         }
 
         // A record the store ignored was stale (its lease was taken by another claim, given back

@@ -63,7 +63,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         _metrics = metrics;
         _jitter = jitter;
         _lanes = new WebhookLanes(_options);
-        _recorder = new AttemptRecorder(store, registry, events, signal, _options, time, logger);
+        _recorder = new AttemptRecorder(store, events, signal, _options, time, logger);
     }
 
     /// <summary>Attempts currently being sent.</summary>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Storage;
 
 namespace Herald.Delivery.Dispatching;
 
@@ -12,6 +13,14 @@ public sealed class DispatchSignal
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     public void Notify() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Wakes on every due-work notice of the store, whoever wrote (ingest, retry, replay, another node).</summary>
+    public IDisposable WakeOn(IStoreChanges changes) =>
+        changes.Subscribe(StoreChangeKind.DueWork, (_, _) =>
+        {
+            Notify();
+            return ValueTask.CompletedTask;
+        });
 
     /// <summary>Waits for a signal or until <paramref name="timeout"/> passes on <paramref name="time"/>.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Herald.Core.Deliveries;
 using Herald.Storage;
 
 namespace Herald.Delivery.Dispatching;

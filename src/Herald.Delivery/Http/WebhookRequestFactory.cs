@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Signing;
-using Herald.Storage;
 
 namespace Herald.Delivery.Http;
 

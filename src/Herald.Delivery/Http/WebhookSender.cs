@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Auth;
 using Herald.Delivery.Payload;
-using Herald.Storage;
 
 namespace Herald.Delivery.Http;
 

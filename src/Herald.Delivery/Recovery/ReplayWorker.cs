@@ -1,3 +1,4 @@
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
 using Herald.Delivery.Webhooks;
@@ -11,18 +12,26 @@ namespace Herald.Delivery.Recovery;
 /// <summary>
 /// Runs replay jobs: one chunk per running job per round, each committed with the job's cursor, so
 /// jobs progress side by side and a restart resumes where the last commit left off. Every chunk that
-/// made work wakes the dispatcher.
+/// made work wakes the dispatcher (the store raises a due-work notice when a chunk commits).
+/// Replays run on one node of a cluster at a time: each round first takes (or renews) the
+/// <c>replay</c> job lease; a node that does not get it waits a poll interval and asks again.
 /// </summary>
 public sealed partial class ReplayWorker(
     IReplayStore store,
+    IJobLeases leases,
     WebhookRegistry registry,
-    DispatchSignal dispatch,
     IOptions<ReplayOptions> options,
     TimeProvider time,
     ILogger<ReplayWorker> logger) : BackgroundService
 {
+    public const string LeaseName = "replay";
+
     private readonly ReplayOptions _options = options.Value;
     private readonly DispatchSignal _wake = new();
+    private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>Long enough to outlast a round and a pause; short enough that another node takes over soon after this one stops.</summary>
+    private TimeSpan LeaseTtl => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 4 * Math.Max(_options.PollInterval.Ticks, _options.ChunkPause.Ticks)));
 
     /// <summary>A job was created: look now instead of at the next poll.</summary>
     public void Notify() => _wake.Notify();
@@ -35,6 +44,12 @@ public sealed partial class ReplayWorker(
         {
             try
             {
+                if (!await leases.TryAcquireAsync(LeaseName, _owner, LeaseTtl, stoppingToken))
+                {
+                    await _wake.WaitAsync(_options.PollInterval, time, stoppingToken);
+                    continue;
+                }
+
                 var jobs = await store.ListRunningAsync(stoppingToken);
                 if (jobs.Count == 0)
                 {
@@ -64,6 +79,21 @@ public sealed partial class ReplayWorker(
                 await _wake.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
         }
+
+        await ReleaseLeaseAsync();
+    }
+
+    /// <summary>Stopping: another node need not wait for the lease to run out.</summary>
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            await leases.ReleaseAsync(LeaseName, _owner, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RoundFailed(logger, ex);
+        }
     }
 
     /// <summary>Processes one chunk of <paramref name="job"/>; returns the job after it, or null when it stopped meanwhile.</summary>
@@ -83,11 +113,6 @@ public sealed partial class ReplayWorker(
         if (after is null)
         {
             return null;
-        }
-
-        if (chunk.Deliveries.Count > 0 || chunk.Requeue.Count > 0)
-        {
-            dispatch.Notify();
         }
 
         if (after.Status == ReplayJobStatus.Completed)

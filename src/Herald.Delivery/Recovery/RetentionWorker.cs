@@ -12,14 +12,20 @@ public sealed record RetentionSweep(DateTimeOffset Cutoff, int Deliveries, int E
 /// Deletes what is older than <see cref="RetentionOptions.Days"/>: at start, then every
 /// <see cref="RetentionOptions.Interval"/> of <see cref="TimeProvider"/> time. Each batch is its own
 /// small writer request, so attempts being recorded are never queued behind a big delete.
+/// Retention runs once per cluster: each sweep first takes (or renews) the <c>retention</c> job
+/// lease, held for one interval, and a node that does not get it skips the sweep.
 /// </summary>
 public sealed partial class RetentionWorker(
     IRetentionStore store,
+    IJobLeases leases,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionWorker> logger) : BackgroundService
 {
+    public const string LeaseName = "retention";
+
     private readonly RetentionOptions _options = options.Value;
+    private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,7 +43,14 @@ public sealed partial class RetentionWorker(
             {
                 try
                 {
-                    await SweepAsync(stoppingToken);
+                    if (await leases.TryAcquireAsync(LeaseName, _owner, _options.Interval, stoppingToken))
+                    {
+                        await SweepAsync(stoppingToken);
+                    }
+                    else
+                    {
+                        Log.SweepSkipped(logger);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -49,7 +62,15 @@ public sealed partial class RetentionWorker(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping.
+            // Stopping: another node need not wait for the lease to run out.
+            try
+            {
+                await leases.ReleaseAsync(LeaseName, _owner, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SweepFailed(logger, ex);
+            }
         }
     }
 
@@ -70,6 +91,9 @@ public sealed partial class RetentionWorker(
     {
         [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Retention before {Cutoff:O}: deleted {Deliveries} deliveries, {Events} events, {Keys} idempotency keys, {Jobs} replay jobs")]
         public static partial void Swept(ILogger logger, DateTimeOffset cutoff, int deliveries, int events, int keys, int jobs);
+
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Retention sweep skipped: another node holds the retention lease")]
+        public static partial void SweepSkipped(ILogger logger);
 
         [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "A retention sweep failed; the next one picks up what is left")]
         public static partial void SweepFailed(ILogger logger, Exception exception);

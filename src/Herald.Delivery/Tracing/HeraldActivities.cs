@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herald.Core.Deliveries;
 using Herald.Delivery.Http;
 using Herald.Storage;
 

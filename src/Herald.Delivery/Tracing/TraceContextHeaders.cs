@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using Herald.Core.Deliveries;
 using Herald.Storage;
 
 namespace Herald.Delivery.Tracing;

@@ -49,7 +49,7 @@ internal static class DeliveriesApi
             ? Results.Ok(DeliveryResponse.From(delivery))
             : ApiResults.NotFound("delivery");
 
-    private static async Task<IResult> RetryAsync(string id, HttpContext context, IDeliveryStore store, DispatchSignal signal, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, IDeliveryStore store, TimeProvider time, CancellationToken ct)
     {
         var scope = context.Caller().Scope;
         var retried = await store.RetryAsync(id, scope, time.GetUtcNow(), ct);
@@ -60,7 +60,6 @@ internal static class DeliveriesApi
                 : ApiResults.Error(409, "the delivery is being attempted right now; try again when the attempt ends");
         }
 
-        signal.Notify();
         return Results.Json(DeliveryResponse.From(retried), statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Herald.Core.Events;
 using Herald.Server.Auth;
 using Herald.Server.Hosting;
-using Herald.Server.Ingest;
+using Herald.Delivery.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server;

@@ -13,7 +13,7 @@ internal static class KeysApi
         group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 403, 404);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyStore store, ApiKeyAuthenticator authenticator, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyStore store, TimeProvider time, CancellationToken ct)
     {
         if (!context.Caller().IsAdmin)
         {
@@ -53,12 +53,11 @@ internal static class KeysApi
             var key = ApiKeys.Generate();
             var record = new ApiKeyRecord(Guid.CreateVersion7().ToString(), name, domainId, IsAdmin: false, ApiKeys.Hash(key), time.GetUtcNow());
             await store.InsertAsync(record, ct);
-            await authenticator.RefreshAsync(ct);
             return Results.Created($"/api/v1/keys/{record.Id}", new KeyCreated(record.Id, key, domainId, name));
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IApiKeyStore store, ApiKeyAuthenticator authenticator, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IApiKeyStore store, CancellationToken ct)
     {
         if (!context.Caller().IsAdmin)
         {
@@ -70,7 +69,6 @@ internal static class KeysApi
             return ApiResults.NotFound("key");
         }
 
-        await authenticator.RefreshAsync(ct);
         return Results.NoContent();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Query;
 
 namespace Herald.Server;
 
@@ -11,7 +12,7 @@ internal static class QueryApi
         group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().Produces<QueryTestResult>().Produces<QueryErrorBody>(400).ProducesErrors(401);
     }
 
-    private static async Task<IResult> ValidateAsync(HttpContext context, QueryLanguage queries, CancellationToken ct)
+    private static async Task<IResult> ValidateAsync(HttpContext context, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
@@ -26,13 +27,13 @@ internal static class QueryApi
                 return error!;
             }
 
-            return queries.Validate(text) is { } invalid
+            return !QueryCompiler.TryCompile(text, out _, out var invalid)
                 ? Results.Ok(new { valid = false, error = new { message = invalid.Message, position = invalid.Position } })
                 : Results.Ok(new { valid = true });
         }
     }
 
-    private static async Task<IResult> TestAsync(HttpContext context, QueryLanguage queries, CancellationToken ct)
+    private static async Task<IResult> TestAsync(HttpContext context, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
@@ -53,7 +54,7 @@ internal static class QueryApi
                 return ApiResults.BadRequest("event is required and must be an object", "event");
             }
 
-            if (!queries.TryCompile(text, out var query, out var invalid))
+            if (!QueryCompiler.TryCompile(text, out var query, out var invalid))
             {
                 return Results.BadRequest(new { error = new { message = invalid!.Message, path = "query", position = invalid.Position } });
             }

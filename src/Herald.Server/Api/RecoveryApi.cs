@@ -40,7 +40,7 @@ internal static class RecoveryApi
     }
 
     private static async Task<IResult> RetryFailedAsync(
-        string id, HttpContext context, IWebhookStore webhooks, IDeliveryRecoveryStore recovery, DispatchSignal signal, TimeProvider time, CancellationToken ct)
+        string id, HttpContext context, IWebhookStore webhooks, IDeliveryRecoveryStore recovery, TimeProvider time, CancellationToken ct)
     {
         if (!await CanSeeAsync(id, context, webhooks, ct))
         {
@@ -48,11 +48,6 @@ internal static class RecoveryApi
         }
 
         var retried = await recovery.RetryFailedAsync(id, Clock.Now(time), ct);
-        if (retried > 0)
-        {
-            signal.Notify();
-        }
-
         return Results.Json(new BulkRetried(retried), statusCode: StatusCodes.Status202Accepted);
     }
 

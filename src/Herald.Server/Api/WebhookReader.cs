@@ -3,6 +3,7 @@ using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Payload;
 using Herald.Delivery.Security;
+using Herald.Query;
 using Herald.Server.Auth;
 using Herald.Signing;
 
@@ -16,7 +17,7 @@ internal sealed record FieldError(string Message, string Path, int? Position = n
 /// take their defaults); PATCH changes only the fields present. Unknown fields are ignored so
 /// scripts that echo a GET back keep working.
 /// </summary>
-internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy network)
+internal sealed partial class WebhookReader(NetworkPolicy network)
 {
     public FieldError? Apply(JsonElement body, Webhook baseline, bool partial, Caller caller, out Webhook result)
     {
@@ -268,7 +269,7 @@ internal sealed partial class WebhookReader(QueryLanguage queries, NetworkPolicy
             return null;
         }
 
-        if (queries.Validate(text) is { } invalid)
+        if (!QueryCompiler.TryCompile(text, out _, out var invalid))
         {
             return new FieldError($"invalid query: {invalid.Message} (column {invalid.Position})", "query", invalid.Position);
         }

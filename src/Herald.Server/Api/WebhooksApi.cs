@@ -124,7 +124,7 @@ internal static class WebhooksApi
 internal sealed record WebhookOutcome(Webhook? Webhook, FieldError? Error);
 
 /// <summary>Webhook changes shared by the Herald and iconik-compatible routes.</summary>
-internal sealed class WebhookService(IWebhookStore store, WebhookRegistry registry, WebhookReader reader, IOptions<HeraldOptions> options, TimeProvider time)
+internal sealed class WebhookService(IWebhookStore store, WebhookReader reader, IOptions<HeraldOptions> options, TimeProvider time)
 {
     public async Task<WebhookOutcome> CreateAsync(JsonElement body, Caller caller, CancellationToken ct)
     {
@@ -143,7 +143,6 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
             return new WebhookOutcome(null, new FieldError($"domain {webhook.DomainId} already has the maximum of {limit} webhooks", "domain_id", Status: 409));
         }
 
-        await registry.RefreshAsync(ct);
         return new WebhookOutcome(webhook, null);
     }
 
@@ -194,11 +193,6 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 Status: 409));
         }
 
-        if (result.Webhook is not null)
-        {
-            await registry.RefreshAsync(ct);
-        }
-
         return new WebhookOutcome(result.Webhook, error);
     }
 
@@ -224,7 +218,6 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
             return false;
         }
 
-        await registry.RefreshAsync(ct);
         return true;
     }
 
@@ -244,11 +237,6 @@ internal sealed class WebhookService(IWebhookStore store, WebhookRegistry regist
                 DateModified = now,
             },
             ct);
-        if (updated is not null)
-        {
-            await registry.RefreshAsync(ct);
-        }
-
         return updated;
     }
 }

@@ -7,10 +7,22 @@ namespace Herald.Server.Auth;
 /// Resolves bearer keys to callers from an in-memory map of key hashes, refreshed on every key
 /// change, so authenticating a request costs one SHA-256 and one lookup.
 /// </summary>
-internal sealed partial class ApiKeyAuthenticator(IApiKeyStore store, TimeProvider time, ILogger<ApiKeyAuthenticator> logger)
+internal sealed partial class ApiKeyAuthenticator
 {
+    private readonly IApiKeyStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private volatile FrozenDictionary<string, Caller> _byHash = FrozenDictionary<string, Caller>.Empty;
     private string? _configuredAdminHash;
+
+    /// <summary>Reloads the keys on every key change notice of the store, whoever wrote (this node or another).</summary>
+    public ApiKeyAuthenticator(IApiKeyStore store, IStoreChanges changes, TimeProvider time, ILogger<ApiKeyAuthenticator> logger)
+    {
+        _store = store;
+        _time = time;
+        _logger = logger;
+        changes.Subscribe(StoreChangeKind.ApiKeys, (_, ct) => new ValueTask(RefreshAsync(ct)));
+    }
 
     public Caller? Authenticate(string? key)
     {
@@ -40,15 +52,15 @@ internal sealed partial class ApiKeyAuthenticator(IApiKeyStore store, TimeProvid
     public async Task InitializeAsync(string? configuredAdminKey, CancellationToken cancellationToken)
     {
         _configuredAdminHash = string.IsNullOrEmpty(configuredAdminKey) ? null : ApiKeys.Hash(configuredAdminKey);
-        var keys = await store.LoadAllAsync(cancellationToken);
+        var keys = await _store.LoadAllAsync(cancellationToken);
         if (_configuredAdminHash is null && !keys.Any(k => k.IsAdmin))
         {
             var key = ApiKeys.Generate();
-            await store.InsertAsync(new ApiKeyRecord(Guid.CreateVersion7().ToString(), "admin", null, IsAdmin: true, ApiKeys.Hash(key), time.GetUtcNow()), cancellationToken);
+            await _store.InsertAsync(new ApiKeyRecord(Guid.CreateVersion7().ToString(), "admin", null, IsAdmin: true, ApiKeys.Hash(key), _time.GetUtcNow()), cancellationToken);
 #pragma warning disable CA1303 // The one-time key print is meant for the console, not the log pipeline.
             Console.WriteLine($"Herald generated an admin API key (shown only this once; store it now): {key}");
 #pragma warning restore CA1303
-            Log.AdminKeyGenerated(logger);
+            Log.AdminKeyGenerated(_logger);
         }
 
         await RefreshAsync(cancellationToken);
@@ -56,7 +68,7 @@ internal sealed partial class ApiKeyAuthenticator(IApiKeyStore store, TimeProvid
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var keys = await store.LoadAllAsync(cancellationToken);
+        var keys = await _store.LoadAllAsync(cancellationToken);
         _byHash = keys.ToFrozenDictionary(k => k.KeyHash, k => new Caller(k.Id, k.IsAdmin, k.DomainId), StringComparer.Ordinal);
     }
 

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Herald.Delivery.Webhooks;
 using Herald.Server.Admin;
 using Herald.Server.Auth;
-using Herald.Server.Ingest;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,14 +32,10 @@ internal static class HeraldApplication
         services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()
             .SetApplicationName("Herald")
-            .PersistKeysToFileSystem(new DirectoryInfo(options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys")));
-        services.AddSingleton<QueryLanguage>();
-        services.AddSingleton<IEventFilterCompiler>(sp => sp.GetRequiredService<QueryLanguage>());
+            .PersistKeysToHeraldStore();
         services.AddSingleton<WebhookReader>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<ApiKeyAuthenticator>();
-        services.AddSingleton<EventIngestor>();
-        services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         builder.AddHeraldTelemetry();
         services.AddHeraldOpenApi();
         services.AddHeraldAdminUi();
@@ -59,6 +54,13 @@ internal static class HeraldApplication
         // failed start: a bad value stops the process with its message only.
         app.Services.GetService<IStartupValidator>()?.Validate();
         var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
+
+        // Startup steps, in order: the schema (under the provider's migration lock), then the Data
+        // Protection keys of an install that kept them in a folder (before anything decrypts), then
+        // the caches that later follow the store's change notices.
+        await app.Services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+        await StoreXmlRepository.ImportFolderAsync(
+            app.Services.GetRequiredService<IDataProtectionKeyStore>(), HeraldConfiguration.LegacyKeysFolder(options), CancellationToken.None);
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
         app.UseMiddleware<ErrorResponseMiddleware>();

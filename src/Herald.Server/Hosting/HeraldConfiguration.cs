@@ -6,6 +6,10 @@ internal static class HeraldConfiguration
     /// Binds <c>Herald:*</c>, then lets the contract's environment variables (HERALD_DATABASE,
     /// HERALD_ADMIN_KEY, HERALD_ALLOWED_NETWORKS) override it.
     /// </summary>
+    /// <summary>The folder earlier versions kept the Data Protection keys in, imported on start.</summary>
+    public static string LegacyKeysFolder(HeraldOptions options) =>
+        options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys");
+
     public static HeraldOptions Read(IConfiguration configuration)
     {
         var options = new HeraldOptions();

@@ -13,9 +13,10 @@ public sealed class HeraldOptions
     public string? AllowedNetworks { get; set; }
 
     /// <summary>
-    /// Folder of the Data Protection keys that encrypt webhook secrets and credentials at rest;
-    /// default <c>keys/</c> beside the database. Back it up with the database: without it the
-    /// stored secrets cannot be read.
+    /// Folder where earlier versions kept the Data Protection keys that encrypt webhook secrets and
+    /// credentials at rest; default <c>keys/</c> beside the database. The keys now live in the
+    /// database (shared by every node); on start, keys found in this folder are imported into it
+    /// once, so secrets stored before stay readable. The folder is only read.
     /// </summary>
     public string? DataProtectionKeys { get; set; }
 

@@ -4,45 +4,6 @@ using Herald.Core.Webhooks;
 namespace Herald.Storage;
 
 /// <summary>
-/// A due delivery leased to one dispatcher until <see cref="LeaseUntil"/>, with what it needs to send.
-/// While leased, its next attempt time is the lease's end: if the attempt never reports back, that
-/// is when it is due again.
-/// </summary>
-public sealed record ClaimedDelivery(
-    string Id,
-    string WebhookId,
-    string EventId,
-    string? ObjectId,
-    int AttemptCount,
-    string EventName,
-    ReadOnlyMemory<byte> Body,
-    DateTimeOffset LeaseUntil,
-    string? TraceParent = null,
-    string? TraceState = null);
-
-/// <summary>
-/// The outcome of one attempt, and what happens to the delivery next. <see cref="LeaseUntil"/> is
-/// the lease the delivery was claimed with (<see cref="ClaimedDelivery.LeaseUntil"/>); null only
-/// for a delivery that was never leased. The store applies the record only while the delivery is
-/// still pending under that very lease.
-/// </summary>
-public sealed record AttemptRecord(
-    string DeliveryId,
-    string WebhookId,
-    int Number,
-    DateTimeOffset StartedAt,
-    int? StatusCode,
-    double DurationMs,
-    string? Error,
-    string? ResponseBody,
-    bool Succeeded,
-    DateTimeOffset? NextAttemptAt,
-    DateTimeOffset? LeaseUntil = null);
-
-/// <summary>A webhook whose status an attempt (of delivery <see cref="DeliveryId"/>) changed.</summary>
-public sealed record WebhookStatusChange(string WebhookId, WebhookStatus From, WebhookStatus To, string DeliveryId);
-
-/// <summary>
 /// What <see cref="IDeliveryStore.CompleteAsync"/> did: the webhooks whose status changed (the
 /// items, in order) and the deliveries whose records did not move them on (<see cref="Ignored"/>:
 /// no longer pending under the lease the record names — taken by another claim, given back,

@@ -1,16 +1,7 @@
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 
 namespace Herald.Storage;
-
-/// <summary>
-/// An accepted event, as it is stored. <paramref name="TraceParent"/> and <paramref name="TraceState"/>
-/// are the W3C trace context of the publish span, kept so every attempt (also retries much later)
-/// joins the publisher's trace.
-/// </summary>
-public sealed record StoredEvent(string Id, PublishedEvent Event, DateTimeOffset ReceivedAt, string? TraceParent = null, string? TraceState = null);
-
-/// <summary>A delivery created by fan-out: one per (event, matching webhook); <paramref name="Ordered"/> for <c>ordering: "object"</c>.</summary>
-public sealed record NewDelivery(string Id, string WebhookId, string EventId, string? ObjectId, string? DomainId, DateTimeOffset NextAttemptAt, bool Ordered = false);
 
 /// <summary>
 /// Everything one publish request stores, written atomically: the events, their deliveries and the

@@ -1,3 +1,6 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Events;
+
 namespace Herald.Storage;
 
 public enum ReplayJobStatus

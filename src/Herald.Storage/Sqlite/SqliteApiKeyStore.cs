@@ -1,6 +1,6 @@
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteApiKeyStore(SqliteDatabase database, SqliteWriter writer) : IApiKeyStore
+internal sealed class SqliteApiKeyStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes) : IApiKeyStore
 {
     public Task<IReadOnlyList<ApiKeyRecord>> LoadAllAsync(CancellationToken cancellationToken)
     {
@@ -22,13 +22,15 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database, SqliteWriter wr
         return Task.FromResult<IReadOnlyList<ApiKeyRecord>>(keys);
     }
 
-    public Task InsertAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+    public Task InsertAsync(ApiKeyRecord key, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session => session.Execute(
                 "INSERT INTO api_keys (id, name, domain_id, is_admin, key_hash, created_at) VALUES ($0, $1, $2, $3, $4, $5)",
                 key.Id, key.Name, key.DomainId, key.IsAdmin ? 1 : 0, key.KeyHash, UnixTime.ToMs(key.CreatedAt)),
-            cancellationToken);
+            cancellationToken),
+        _ => new StoreChange(StoreChangeKind.ApiKeys, key.Id));
 
-    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        writer.ExecuteAsync(session => session.Execute("DELETE FROM api_keys WHERE id = $0", id) > 0, cancellationToken);
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => changes.AfterAsync(
+        writer.ExecuteAsync(session => session.Execute("DELETE FROM api_keys WHERE id = $0", id) > 0, cancellationToken),
+        deleted => deleted ? new StoreChange(StoreChangeKind.ApiKeys, id) : null);
 }

@@ -136,20 +136,28 @@ internal sealed class SqliteDatabase
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode = WAL;");
         Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
-        using var transaction = connection.BeginTransaction();
-        using var read = connection.CreateCommand();
-        read.Transaction = transaction;
-        read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version;";
-        var current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        for (var step = current; step < SqliteMigrations.Steps.Length; step++)
-        {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = SqliteMigrations.Steps[step] + $"\nINSERT INTO schema_version (version) VALUES ({step + 1});";
-            command.ExecuteNonQuery();
-        }
 
-        transaction.Commit();
+        // The migration lock: an exclusive transaction from reading the version to the last step,
+        // so a second process starting at the same time waits (busy timeout) and then finds the
+        // steps applied. A deferred transaction would read first and fail to upgrade to a writer.
+        Execute(connection, "BEGIN EXCLUSIVE;");
+        try
+        {
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version;";
+            var current = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            for (var step = current; step < SqliteMigrations.Steps.Length; step++)
+            {
+                Execute(connection, SqliteMigrations.Steps[step] + $"\nINSERT INTO schema_version (version) VALUES ({step + 1});");
+            }
+
+            Execute(connection, "COMMIT;");
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK;");
+            throw;
+        }
     }
 
     public static void Execute(SqliteConnection connection, string sql)

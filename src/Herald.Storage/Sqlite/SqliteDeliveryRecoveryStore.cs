@@ -5,7 +5,7 @@ namespace Herald.Storage.Sqlite;
 /// each its own request, so a webhook with a huge backlog never holds the writer (and so delivery)
 /// for long.
 /// </summary>
-internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer) : IDeliveryRecoveryStore
+internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteStoreChanges changes) : IDeliveryRecoveryStore
 {
     internal const int BatchSize = 1000;
 
@@ -96,6 +96,11 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer) : IDelive
             }
         }
         while (batch.Count == BatchSize);
+
+        if (total > 0)
+        {
+            await changes.RaiseAsync(StoreChange.Any(StoreChangeKind.DueWork));
+        }
 
         return total;
     }

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer) : IDeliveryStore
+internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes) : IDeliveryStore
 {
     // While an attempt is in flight (leased), the stored next_attempt_at is the lease's end, when
     // the delivery would be due again if the attempt never reported back; the view shows no time.
@@ -143,7 +143,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return found;
     }
 
-    public Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
+    public Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) => changes.AfterEachAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -194,18 +194,24 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                     list.Add((new AttemptVerdict(attempt.Succeeded, attempt.StatusCode ?? 0, attempt.Error), attempt.DeliveryId));
                 }
 
-                var changes = new List<WebhookStatusChange>();
+                var statusChanges = new List<WebhookStatusChange>();
                 foreach (var webhookId in order)
                 {
-                    StoreHealth(session, webhookId, verdicts[webhookId], now, disableAfter, changes);
+                    StoreHealth(session, webhookId, verdicts[webhookId], now, disableAfter, statusChanges);
                 }
 
-                return new CompletionResult(changes, ignored ?? (IReadOnlyList<string>)[]);
+                return new CompletionResult(statusChanges, ignored ?? (IReadOnlyList<string>)[]);
             },
             cancellationToken,
-            durable: false);
+            durable: false),
+        result => result.Count switch
+        {
+            0 => [],
+            1 => [new StoreChange(StoreChangeKind.Webhooks, result[0].WebhookId)],
+            _ => [StoreChange.Any(StoreChangeKind.Webhooks)], // several changes: one coalesced notice
+        });
 
-    public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -220,18 +226,20 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 return true;
             },
             cancellationToken,
-            durable: false);
+            durable: false),
+        _ => deliveries.Count > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     // One Herald process owns a SQLite database (the writer is in-process), so at start every lease
     // belongs to a process that is gone: due now, not when the lease runs out. A leased delivery's
     // next_attempt_at is its lease's end; its original due time is not kept, and it was due already.
-    public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session => session.Execute(
                 "UPDATE deliveries SET lease_owner = NULL, lease_until = 0, next_attempt_at = $0 WHERE status = 0 AND lease_owner IS NOT NULL",
                 UnixTime.ToMs(now)),
             cancellationToken,
-            durable: false);
+            durable: false),
+        recovered => recovered > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken)
     {
@@ -261,7 +269,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
         return Task.FromResult(Paging.Cut(items, filter.Page.Limit, d => d.Id));
     }
 
-    public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -275,7 +283,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                     id, domainId, nowMs);
                 return changed == 0 ? null : Get(session, id, domainId, withAttempts: false);
             },
-            cancellationToken);
+            cancellationToken),
+        retried => retried is null ? null : StoreChange.Any(StoreChangeKind.DueWork));
 
     /// <summary>
     /// Stores what Core's <see cref="WebhookStatusMachine"/> decides for a webhook's attempts of

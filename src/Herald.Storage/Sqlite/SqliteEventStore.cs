@@ -2,10 +2,11 @@ using System.Text.Json;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteEventStore(SqliteWriter writer) : IEventStore
+internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges changes) : IEventStore
 {
-    public Task<IngestResult> IngestAsync(IngestBatch batch, CancellationToken cancellationToken) =>
-        writer.ExecuteAsync(session => Ingest(session, batch), cancellationToken);
+    public Task<IngestResult> IngestAsync(IngestBatch batch, CancellationToken cancellationToken) => changes.AfterAsync(
+        writer.ExecuteAsync(session => Ingest(session, batch), cancellationToken),
+        result => !result.Replayed && batch.Deliveries.Count > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     internal static IngestResult Ingest(SqliteSession session, IngestBatch batch)
     {

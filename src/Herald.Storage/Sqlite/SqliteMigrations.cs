@@ -110,5 +110,20 @@ internal static class SqliteMigrations
         """
         ALTER TABLE webhooks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
         """,
+        // Step 7: startup and cluster state kept in the store: the Data Protection key ring (so
+        // every node sharing the database shares the keys) and named leases for jobs that run
+        // once per cluster (retention, replay).
+        """
+        CREATE TABLE data_protection_keys (
+            name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            added_at INTEGER NOT NULL
+        );
+        CREATE TABLE job_leases (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 }

@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// committed through the writer together with the job's cursor, so a restart resumes exactly after
 /// the last committed chunk: no event is skipped and none is replayed twice.
 /// </summary>
-internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter writer) : IReplayStore
+internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes) : IReplayStore
 {
     private const string Columns =
         "id, webhook_id, domain_id, since, until, only_failed, status, cursor, events_scanned, deliveries_created, created_at, modified_at";
@@ -104,8 +104,9 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter wr
         return Task.FromResult<IReadOnlyList<string>>(ids);
     }
 
-    public Task<ReplayJob?> CommitChunkAsync(ReplayChunk chunk, CancellationToken cancellationToken) =>
-        writer.ExecuteAsync(session => Commit(session, chunk), cancellationToken);
+    public Task<ReplayJob?> CommitChunkAsync(ReplayChunk chunk, CancellationToken cancellationToken) => changes.AfterAsync(
+        writer.ExecuteAsync(session => Commit(session, chunk), cancellationToken),
+        after => after is not null && (chunk.Deliveries.Count > 0 || chunk.Requeue.Count > 0) ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
     private static ReplayJob? Commit(SqliteSession session, ReplayChunk chunk)
     {

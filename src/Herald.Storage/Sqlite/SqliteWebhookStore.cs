@@ -3,7 +3,7 @@ using Herald.Core.Webhooks;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector) : IWebhookStore
+internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector, SqliteStoreChanges changes) : IWebhookStore
 {
     private const string SelectAll = "SELECT " + WebhookRows.Columns + " FROM webhooks";
 
@@ -55,7 +55,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
     public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) =>
         InsertAsync(webhook, maxPerDomain: 0, cancellationToken);
 
-    public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) =>
+    public Task<bool> InsertAsync(Webhook webhook, int maxPerDomain, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -72,7 +72,8 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     WebhookRows.Values(webhook with { Version = 1 }, protector));
                 return true;
             },
-            cancellationToken);
+            cancellationToken),
+        inserted => inserted ? new StoreChange(StoreChangeKind.Webhooks, webhook.Id) : null);
 
     public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken)
     {
@@ -80,7 +81,8 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
 
         // Serialised and encrypted before the writer's turn: only the conditional write runs there.
         var values = WebhookRows.Values(updated with { Version = expectedVersion + 1 }, protector);
-        return writer.ExecuteAsync(
+        return changes.AfterAsync(
+            writer.ExecuteAsync(
             session =>
             {
                 string? status;
@@ -116,10 +118,11 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
 
                 return new WebhookUpdate(WebhookUpdateOutcome.Updated, updated with { Version = expectedVersion + 1 });
             },
-            cancellationToken);
+            cancellationToken),
+            result => result.Outcome == WebhookUpdateOutcome.Updated ? new StoreChange(StoreChangeKind.Webhooks, updated.Id) : null);
     }
 
-    public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(
             session =>
             {
@@ -128,7 +131,8 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     id, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(now));
                 return session.Execute("DELETE FROM webhooks WHERE id = $0", id) > 0;
             },
-            cancellationToken);
+            cancellationToken),
+        deleted => deleted ? new StoreChange(StoreChangeKind.Webhooks, id) : null);
 
     private Webhook? Get(SqliteSession session, string id)
     {

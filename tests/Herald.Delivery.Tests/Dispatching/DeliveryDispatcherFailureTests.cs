@@ -219,7 +219,7 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
     private async Task StartAsync(params Webhook[] webhooks)
     {
-        var registry = new WebhookRegistry(new FixedWebhookStore(webhooks), new NoFilters());
+        var registry = new WebhookRegistry(new FixedWebhookStore(webhooks));
         var sender = new WebhookSender(_client, new OutboundAuthenticator(new OAuthTokenCache(_client, _clock)), new PayloadShaperCache(), _clock);
 
         // Jitter drawn as 0.5: no jitter, so retry times are exact.
@@ -285,11 +285,6 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
         public Task<WebhookUpdate> UpdateAsync(Webhook updated, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
-
-    private sealed class NoFilters : IEventFilterCompiler
-    {
-        public IEventFilter? Compile(string? query) => null;
     }
 
     private sealed class NoOperationalEvents : IOperationalEvents

@@ -1,3 +1,4 @@
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
 using Herald.Storage;

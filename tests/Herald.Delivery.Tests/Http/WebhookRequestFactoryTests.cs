@@ -1,4 +1,5 @@
 using System.Text;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Http;
 using Herald.Signing;

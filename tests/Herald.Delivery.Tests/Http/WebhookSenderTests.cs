@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Auth;
 using Herald.Delivery.Http;

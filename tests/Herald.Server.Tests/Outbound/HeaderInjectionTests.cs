@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
-using Herald.Delivery.Webhooks;
 using Herald.Server.Tests.Infrastructure;
 using Herald.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -157,7 +157,6 @@ public sealed class HeaderInjectionTests
                 ? w with { Headers = new Dictionary<string, string> { ["X-Custom"] = Smuggle } }
                 : w with { Auth = new WebhookAuth { Type = WebhookAuth.Bearer, Token = Smuggle } },
             CancellationToken.None);
-        await herald.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
 
         var poisoned = (await herald.Client.PublishAsync("""{"event_type":"assets","operation":"update","realm":"poisoned","data":{}}"""))
             .GetProperty("ids")[0].GetString()!;

@@ -85,7 +85,6 @@ public sealed class TargetAndPayloadTests
         // A definition stored before token_url credentials were refused.
         await herald.Services.GetRequiredService<IWebhookStore>().UpdateAsync(
             id, w => w with { Auth = w.Auth! with { TokenUrl = $"http://tokenuser:secretpass@127.0.0.1:{port}/token" } }, CancellationToken.None);
-        await herald.Services.GetRequiredService<Herald.Delivery.Webhooks.WebhookRegistry>().RefreshAsync(CancellationToken.None);
         await herald.Client.PublishAsync(Event);
 
         await Eventually.TrueAsync(async () => (await herald.Client.GetAsync("api/v1/deliveries?status=failed")).GetProperty("objects").GetArrayLength() == 1);

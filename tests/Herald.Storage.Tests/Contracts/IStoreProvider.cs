@@ -28,6 +28,12 @@ public interface IStoreSet : IAsyncDisposable
 
     IStoreHealth Health { get; }
 
+    IStoreChanges Changes { get; }
+
+    IJobLeases JobLeases { get; }
+
+    IDataProtectionKeyStore DataProtectionKeys { get; }
+
     /// <summary>
     /// A second set of stores over the same data, as a restarted process (or another node) would
     /// open it; the caller disposes it.

@@ -30,3 +30,9 @@ public sealed class SqliteDeliveryRecoveryStoreTests : DeliveryRecoveryContract<
 public sealed class SqliteRetentionStoreTests : RetentionStoreContract<SqliteStoreProvider>;
 
 public sealed class SqliteMultiWriterTests : MultiWriterContract<SqliteStoreProvider>;
+
+public sealed class SqliteStoreChangesTests : StoreChangesContract<SqliteStoreProvider>;
+
+public sealed class SqliteJobLeaseTests : JobLeaseContract<SqliteStoreProvider>;
+
+public sealed class SqliteDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<SqliteStoreProvider>;

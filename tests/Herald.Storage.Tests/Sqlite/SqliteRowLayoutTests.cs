@@ -1,3 +1,4 @@
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using static Herald.Storage.Tests.Sqlite.SqliteTestDatabase;
 

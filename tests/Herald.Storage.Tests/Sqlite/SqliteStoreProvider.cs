@@ -26,8 +26,18 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IStoreHealth Health => db.Health;
 
-        public Task<IStoreSet> OpenAgainAsync() =>
-            Task.FromResult<IStoreSet>(new ReopenedSet(new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider()));
+        public IStoreChanges Changes => db.Changes;
+
+        public IJobLeases JobLeases => db.JobLeases;
+
+        public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
+
+        public async Task<IStoreSet> OpenAgainAsync()
+        {
+            var services = new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider();
+            await services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+            return new ReopenedSet(services);
+        }
 
         public ValueTask DisposeAsync() => db.DisposeAsync();
     }
@@ -50,6 +60,12 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IRetentionStore Retention => services.GetRequiredService<IRetentionStore>();
 
         public IStoreHealth Health => services.GetRequiredService<IStoreHealth>();
+
+        public IStoreChanges Changes => services.GetRequiredService<IStoreChanges>();
+
+        public IJobLeases JobLeases => services.GetRequiredService<IJobLeases>();
+
+        public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
 
         public Task<IStoreSet> OpenAgainAsync() => throw new NotSupportedException("Open again from the first set.");
 

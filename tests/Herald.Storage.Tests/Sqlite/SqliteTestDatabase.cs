@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Storage.Sqlite;
@@ -28,6 +29,7 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
         FilePath = Path.Combine(Folder, "herald.db");
         Options = new SqliteOptions { Path = FilePath, MaxBatch = maxBatch };
         _services = new ServiceCollection().AddHeraldSqlite(Options).BuildServiceProvider();
+        _services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public string Folder { get; }
@@ -45,6 +47,12 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
     public IApiKeyStore ApiKeys => _services.GetRequiredService<IApiKeyStore>();
 
     public IStoreHealth Health => _services.GetRequiredService<IStoreHealth>();
+
+    public IStoreChanges Changes => _services.GetRequiredService<IStoreChanges>();
+
+    public IJobLeases JobLeases => _services.GetRequiredService<IJobLeases>();
+
+    public IDataProtectionKeyStore DataProtectionKeys => _services.GetRequiredService<IDataProtectionKeyStore>();
 
     public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
 

@@ -1,3 +1,4 @@
+using Herald.Core.Deliveries;
 using Microsoft.Data.Sqlite;
 using static Herald.Storage.Tests.Sqlite.SqliteTestDatabase;
 

@@ -1,17 +1,19 @@
 using System.Text.Json;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
 using Herald.Storage;
+using Microsoft.Extensions.Logging;
 
-namespace Herald.Server.Ingest;
+namespace Herald.Delivery.Ingest;
 
 /// <summary>
 /// Publishes Herald's operational events through the normal ingest path:
 /// <c>event_type "herald"</c>, realm <c>webhook</c> or <c>delivery</c>, operation <c>update</c>,
 /// and <c>data.kind</c> one of webhook.failing, webhook.disabled, webhook.recovered,
 /// delivery.exhausted. <c>system_domain_id</c> is the webhook's domain, so tenants can
-/// subscribe to their own.
+/// subscribe to their own. It lives beside the engine that raises them, so they never leave Delivery.
 /// </summary>
 internal sealed partial class OperationalEventPublisher(EventIngestor ingestor, TimeProvider time, ILogger<OperationalEventPublisher> logger) : IOperationalEvents
 {

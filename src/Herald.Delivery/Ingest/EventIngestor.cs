@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Delivery.Dispatching;
@@ -7,18 +8,18 @@ using Herald.Delivery.Tracing;
 using Herald.Delivery.Webhooks;
 using Herald.Storage;
 
-namespace Herald.Server.Ingest;
+namespace Herald.Delivery.Ingest;
 
 /// <summary>A validated event and its parsed envelope (what query filters read).</summary>
-internal readonly record struct IncomingEvent(PublishedEvent Event, JsonElement Envelope);
+public readonly record struct IncomingEvent(PublishedEvent Event, JsonElement Envelope);
 
 /// <summary>
 /// Fan-out and storage shared by the publish API and Herald's own operational events: match each
-/// event against the webhook index, store events and deliveries in one batch, wake the dispatcher.
+/// event against the webhook index, store events and deliveries in one batch (the store's due-work notice wakes the dispatcher).
 /// </summary>
-internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry, DispatchSignal signal, HeraldMetrics metrics, TimeProvider time)
+public sealed class EventIngestor(IEventStore store, WebhookRegistry registry, HeraldMetrics metrics, TimeProvider time)
 {
-    /// <summary>Matches, stores and wakes the dispatcher.</summary>
+    /// <summary>Matches and stores; the store's due-work notice wakes the dispatcher.</summary>
     /// <param name="fromApi">True for events published through the API (counted in the
     /// events-received metrics); false for Herald's own operational events.</param>
     public async Task<IngestResult> IngestAsync(IReadOnlyList<IncomingEvent> incoming, string? idempotencyScope, string? idempotencyKey, bool fromApi, CancellationToken cancellationToken)
@@ -64,11 +65,6 @@ internal sealed class EventIngestor(IEventStore store, WebhookRegistry registry,
         if (fromApi)
         {
             metrics.Published(events.Count, deliveries.Count, result.Replayed);
-        }
-
-        if (!result.Replayed && deliveries.Count > 0)
-        {
-            signal.Notify();
         }
 
         return result;
