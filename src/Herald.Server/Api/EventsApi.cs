@@ -38,7 +38,7 @@ internal static class EventsApi
         {
             if (error is not null)
             {
-                return error;
+                return error.Result;
             }
 
             var root = document!.RootElement;

@@ -100,7 +100,7 @@ internal static class IconikWebhooksApi
         {
             if (error is not null)
             {
-                return (default, IconikResults.From(error));
+                return (default, IconikResults.From(error.Result));
             }
 
             var root = document!.RootElement;

@@ -25,7 +25,7 @@ internal static class ReplaysApi
         {
             if (error is not null)
             {
-                return error;
+                return error.Result;
             }
 
             var now = Clock.Now(time);

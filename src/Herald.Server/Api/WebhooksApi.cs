@@ -51,7 +51,7 @@ internal static class WebhooksApi
         {
             if (error is not null)
             {
-                return error;
+                return error.Result;
             }
 
             var outcome = await service.CreateAsync(document!.RootElement, context.Caller(), ct);
@@ -68,7 +68,7 @@ internal static class WebhooksApi
         {
             if (error is not null)
             {
-                return error;
+                return error.Result;
             }
 
             var outcome = await service.UpdateAsync(id, document!.RootElement, partial, context.Caller(), ct);
@@ -91,7 +91,7 @@ internal static class WebhooksApi
             {
                 if (error is not null)
                 {
-                    return error;
+                    return error.Result;
                 }
 
                 if (document!.RootElement.ValueKind != JsonValueKind.Object)

@@ -59,6 +59,7 @@ internal static class OpenApiExamples
         [typeof(QueryTestResult)] = """{"matches":true}""",
         [typeof(QueryErrorBody)] = """{"error":{"message":"expected a value after '='","position":13}}""",
         [typeof(HealthStatus)] = """{"status":"ok"}""",
+        [typeof(HealthUnready)] = """{"status":"database unreachable","reason":"the database file is gone"}""",
         [typeof(CancelledCount)] = """{"cancelled":3}""",
         [typeof(RetriedCount)] = """{"retried":3}""",
         [typeof(ApiResults.ErrorBody)] = """{"error":{"message":"operation must be one of create, update, delete, purge, restore, download","path":"[0].operation"}}""",
