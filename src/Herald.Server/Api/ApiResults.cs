@@ -29,7 +29,11 @@ internal static class ApiResults
 
     public sealed record ErrorBody(ErrorDetail Error);
 
-    public sealed record ErrorDetail(string Message, string? Path);
+    /// <summary><c>position</c> (a column in a query) appears only on query errors.</summary>
+    public sealed record ErrorDetail(
+        string Message,
+        string? Path,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Position = null);
 }
 
 /// <summary>A JSON body with a fixed status that has no built-in typed result.</summary>

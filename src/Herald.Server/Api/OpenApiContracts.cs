@@ -168,8 +168,6 @@ internal sealed record QueryValidation(bool Valid, [property: System.Text.Json.S
 
 internal sealed record QueryTestResult(bool Matches);
 
-internal sealed record QueryErrorBody(QueryErrorDetail Error);
-
 internal sealed record HealthStatus(string Status);
 
 /// <summary>/readyz when the store cannot serve: why.</summary>

@@ -10,7 +10,7 @@ internal static class QueryApi
     {
         var group = app.MapGroup("/api/v1/query").WithTags("Query");
         group.MapPost("/validate", ValidateAsync).AcceptsJson<QueryRequest>().ProducesErrors(401);
-        group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().Produces<QueryTestResult>().Produces<QueryErrorBody>(400).ProducesErrors(401);
+        group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().ProducesErrors(401);
     }
 
     private static async Task<Results<Ok<QueryValidation>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> ValidateAsync(HttpContext context, CancellationToken ct)
@@ -34,14 +34,14 @@ internal static class QueryApi
         }
     }
 
-    private static async Task<IResult> TestAsync(HttpContext context, CancellationToken ct)
+    private static async Task<Results<Ok<QueryTestResult>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> TestAsync(HttpContext context, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
             {
-                return error.Result;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var root = document!.RootElement;
@@ -57,10 +57,10 @@ internal static class QueryApi
 
             if (!QueryCompiler.TryCompile(text, out var query, out var invalid))
             {
-                return Results.BadRequest(new { error = new { message = invalid!.Message, path = "query", position = invalid.Position } });
+                return TypedResults.BadRequest(new ApiResults.ErrorBody(new ApiResults.ErrorDetail(invalid!.Message, "query", invalid.Position)));
             }
 
-            return Results.Ok(new { matches = query!.Matches(evt) });
+            return TypedResults.Ok(new QueryTestResult(query!.Matches(evt)));
         }
     }
 

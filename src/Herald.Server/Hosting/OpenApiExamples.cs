@@ -57,7 +57,6 @@ internal static class OpenApiExamples
         [typeof(QueryTestRequest)] = """{"query":"data.status=\"CLOSED\"","event":{"event_type":"assets","operation":"update","data":{"status":"CLOSED"}}}""",
         [typeof(QueryValidation)] = """{"valid":false,"error":{"message":"expected a value after '='","position":13}}""",
         [typeof(QueryTestResult)] = """{"matches":true}""",
-        [typeof(QueryErrorBody)] = """{"error":{"message":"expected a value after '='","position":13}}""",
         [typeof(HealthStatus)] = """{"status":"ok"}""",
         [typeof(HealthUnready)] = """{"status":"database unreachable","reason":"the database file is gone"}""",
         [typeof(CancelledCount)] = """{"cancelled":3}""",
