@@ -5,6 +5,7 @@ using Herald.Delivery.Payload;
 using Herald.Server.Auth;
 using Herald.Signing;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server.Admin;
 
@@ -86,33 +87,19 @@ internal static class AdminDataApi
     private static async Task<IResult> WebhooksChartAsync(HttpContext context, IDeliveryStatsStore store, CancellationToken ct) =>
         Svg(AdminCharts.WebhooksByStatus(await store.CountWebhooksAsync(context.Caller().Scope, ct)));
 
-    private static async Task<IResult> DeliveriesAsync(HttpContext context, IDeliveryStatsStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ListResponse<DeliveryResponse>>, BadRequest<ApiResults.ErrorBody>>> DeliveriesAsync(
+        HttpContext context, IDeliveryStatsStore store, CancellationToken ct)
     {
-        if (!Paging.TryRead(context.Request, out var page, out var error))
-        {
-            return error!;
-        }
-
         var query = context.Request.Query;
-        DeliveryStatus? status = null;
-        if (query["status"].ToString() is { Length: > 0 } statusText)
-        {
-            if (!DeliveryStatusNames.TryParse(statusText, out var parsed))
-            {
-                return ApiResults.BadRequest("status must be pending, succeeded, failed or cancelled", "status");
-            }
-
-            status = parsed;
-        }
-
-        if (!TryTime(query["since"].ToString(), "since", out var since, out error) || !TryTime(query["until"].ToString(), "until", out var until, out error))
+        if (!Paging.TryReadDeliveryList(context.Request, out var page, out var status, out var error)
+            || !TryTime(query["since"].ToString(), "since", out var since, out error) || !TryTime(query["until"].ToString(), "until", out var until, out error))
         {
             return error!;
         }
 
         var filter = new DeliveryFilter(context.Caller().Scope, Empty(query["webhook_id"].ToString()), status, Empty(query["object_id"].ToString()?.Trim() ?? string.Empty), page);
         var result = await store.ListAsync(filter, since, until, ct);
-        return Results.Ok(new ListResponse<DeliveryResponse>(result.Objects.Select(DeliveryResponse.From).ToList(), result.Next));
+        return TypedResults.Ok(new ListResponse<DeliveryResponse>(result.Objects.Select(DeliveryResponse.From).ToList(), result.Next));
     }
 
     /// <summary>
@@ -182,7 +169,7 @@ internal static class AdminDataApi
         return names;
     }
 
-    private static bool TryTime(string text, string name, out DateTimeOffset? value, out IResult? error)
+    private static bool TryTime(string text, string name, out DateTimeOffset? value, out BadRequest<ApiResults.ErrorBody>? error)
     {
         value = null;
         error = null;

@@ -42,7 +42,7 @@ internal static class AdminSessionApi
         {
             if (error is not null)
             {
-                return error;
+                return error.Result;
             }
 
             var root = document!.RootElement;

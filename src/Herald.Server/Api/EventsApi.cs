@@ -4,6 +4,7 @@ using Herald.Core.Events;
 using Herald.Server.Auth;
 using Herald.Server.Hosting;
 using Herald.Delivery.Ingest;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server;
@@ -14,13 +15,13 @@ internal static class EventsApi
 
     public static void MapEventsApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/events", PublishAsync).WithTags("Events")
-            .AcceptsJson<EventEnvelope>().Produces<EventsAccepted>(202).ProducesErrors(400, 401, 403, 413, 503);
+            .AcceptsJson<EventEnvelope>().ProducesErrors(401, 503);
 
     /// <summary>
     /// Validates every event first (nothing is stored when one is bad), then hands them to the
     /// ingestor, which stores events and deliveries in one transaction before the 202.
     /// </summary>
-    private static async Task<IResult> PublishAsync(
+    private static async Task<Results<Accepted<EventsAccepted>, BadRequest<ApiResults.ErrorBody>, Forbidden, PayloadTooLarge>> PublishAsync(
         HttpContext context,
         EventIngestor ingestor,
         IOptions<HeraldOptions> options,
@@ -38,7 +39,7 @@ internal static class EventsApi
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var root = document!.RootElement;
@@ -64,7 +65,7 @@ internal static class EventsApi
                 {
                     if (published!.DomainId is not null && !string.Equals(published.DomainId, caller.DomainId, StringComparison.Ordinal))
                     {
-                        return ApiResults.Error(403, "a domain key may only publish events of its own system_domain_id", prefix + "system_domain_id");
+                        return ApiResults.Forbidden("a domain key may only publish events of its own system_domain_id", prefix + "system_domain_id");
                     }
 
                     published = published with { DomainId = caller.DomainId };
@@ -74,7 +75,7 @@ internal static class EventsApi
             }
 
             var result = await ingestor.IngestAsync(incoming, caller.Scope ?? string.Empty, key.Length == 0 ? null : key, fromApi: true, ct);
-            return Results.Json(new EventsAccepted(result.EventIds), statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null, new EventsAccepted(result.EventIds));
         }
     }
 }

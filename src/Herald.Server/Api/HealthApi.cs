@@ -1,4 +1,5 @@
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
@@ -6,14 +7,13 @@ internal static class HealthApi
 {
     public static void MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health").Produces<HealthStatus>();
-        app.MapGet("/readyz", async (IStoreHealth health, CancellationToken ct) =>
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithTags("Health");
+        app.MapGet("/readyz", async Task<Results<Ok<HealthStatus>, ServiceUnavailable<HealthUnready>>> (IStoreHealth health, CancellationToken ct) =>
         {
             var report = await health.CheckAsync(ct);
             return report.Ready
-                ? Results.Ok(new { status = report.Status })
-                : Results.Json(new { status = report.Status, reason = report.Reason }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }).WithTags("Health")
-        .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
+                ? TypedResults.Ok(new HealthStatus(report.Status))
+                : new ServiceUnavailable<HealthUnready>(new HealthUnready(report.Status, report.Reason));
+        }).WithTags("Health");
     }
 }

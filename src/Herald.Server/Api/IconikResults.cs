@@ -1,4 +1,7 @@
+using System.Reflection;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Herald.Core.Webhooks;
 
 namespace Herald.Server;
@@ -35,10 +38,14 @@ internal sealed record IconikErrors(IReadOnlyList<string> Errors);
 
 internal static class IconikResults
 {
-    public static IResult Errors(int status, string message) => Results.Json(new IconikErrors([message]), statusCode: status);
+    public static IResult Errors(int status, string message) => TypedResults.Json(new IconikErrors([message]), statusCode: status);
+
+    public static BadRequest<IconikErrors> BadRequest(string message) => TypedResults.BadRequest(new IconikErrors([message]));
+
+    public static NotFound<IconikErrors> NotFound() => TypedResults.NotFound(new IconikErrors(["webhook not found"]));
 
     /// <summary>iconik's errors are bare strings, so the field is named in the text when the message lacks it.</summary>
-    public static IResult From(FieldError error)
+    public static IconikWebhookError From(FieldError error)
     {
         // iconik calls the domain system_domain_id (the routes map it onto Herald's domain_id).
         if (error.Path == "domain_id" && !error.Message.Contains("system_domain_id", StringComparison.Ordinal))
@@ -46,14 +53,36 @@ internal static class IconikResults
             error = error with { Path = "system_domain_id", Message = error.Message.Replace("domain_id", "system_domain_id", StringComparison.Ordinal) };
         }
 
-        return Errors(error.Status, error.Path == "$" || error.Message.Contains(error.Path, StringComparison.Ordinal) ? error.Message : $"{error.Path}: {error.Message}");
+        return new(error.Status, error.Path == "$" || error.Message.Contains(error.Path, StringComparison.Ordinal) ? error.Message : $"{error.Path}: {error.Message}");
     }
 
-    /// <summary>Re-shapes an error of a shared helper (e.g. <see cref="JsonBody"/>: 400, 413) as iconik's.</summary>
-    public static IResult From(IResult error) =>
-        error is IValueHttpResult { Value: ApiResults.ErrorBody body } and IStatusCodeHttpResult { StatusCode: { } status }
-            ? Errors(status, body.Error.Path is null or "$" ? body.Error.Message : $"{body.Error.Path}: {body.Error.Message}")
-            : error;
+    /// <summary>Re-shapes a <see cref="JsonBody"/> error (400, 413) as iconik's.</summary>
+    public static IconikWebhookError From(BodyError error)
+    {
+        var (status, body) = error.TooLarge is { } tooLarge ? (tooLarge.StatusCode, tooLarge.Value) : (StatusCodes.Status400BadRequest, error.BadRequest!.Value!);
+        return new(status, body.Error.Path is null or "$" ? body.Error.Message : $"{body.Error.Path}: {body.Error.Message}");
+    }
+}
 
-    public static IResult NotFound() => Errors(StatusCodes.Status404NotFound, "webhook not found");
+/// <summary>
+/// A webhook body iconik's routes refused, in iconik's shape: 400 (bad JSON or field), 403 (another
+/// domain), 409 (domain full, conflicting edit) or 413 (too large).
+/// </summary>
+internal sealed class IconikWebhookError(int status, string message) : IResult, IStatusCodeHttpResult, IValueHttpResult<IconikErrors>, IValueHttpResult, IEndpointMetadataProvider
+{
+    public IconikErrors Value { get; } = new([message]);
+
+    public int? StatusCode { get; } = status;
+
+    object? IValueHttpResult.Value => Value;
+
+    public Task ExecuteAsync(HttpContext httpContext) => TypedResults.Json(Value, statusCode: StatusCode).ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        foreach (var code in (int[])[StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge])
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(code, typeof(IconikErrors), ["application/json"]));
+        }
+    }
 }

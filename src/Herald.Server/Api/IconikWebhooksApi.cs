@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Server.Auth;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
@@ -21,15 +22,15 @@ internal static class IconikWebhooksApi
     {
         // Routing treats the trailing slash as optional: ".../webhooks/" and ".../webhooks" both match.
         var group = app.MapGroup(Prefix).WithTags("iconik compatibility");
-        group.MapGet("/", ListAsync).Produces<IconikPage>().ProducesIconikErrors(400, 401);
-        group.MapPost("/", CreateAsync).AcceptsJson<IconikWebhookRequest>().Produces<IconikWebhook>(StatusCodes.Status201Created).ProducesIconikErrors(400, 401);
-        group.MapGet("/{id}/", GetAsync).Produces<IconikWebhook>().ProducesIconikErrors(401, 404);
-        group.MapPut("/{id}/", UpdateAsync).AcceptsJson<IconikWebhookRequest>().Produces<IconikWebhook>().ProducesIconikErrors(400, 401, 404);
-        group.MapDelete("/{id}/", DeleteAsync).Produces(StatusCodes.Status204NoContent).ProducesIconikErrors(401, 404);
+        group.MapGet("/", ListAsync).ProducesIconikErrors(401);
+        group.MapPost("/", CreateAsync).AcceptsJson<IconikWebhookRequest>().ProducesIconikErrors(401);
+        group.MapGet("/{id}/", GetAsync).ProducesIconikErrors(401);
+        group.MapPut("/{id}/", UpdateAsync).AcceptsJson<IconikWebhookRequest>().ProducesIconikErrors(401);
+        group.MapDelete("/{id}/", DeleteAsync).ProducesIconikErrors(401);
     }
 
     /// <summary>Lists in creation order, <c>?page=</c> (from 1) and <c>?per_page=</c> (default 10, max 1000).</summary>
-    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)
+    private static async Task<Results<Ok<IconikPage>, BadRequest<IconikErrors>>> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)
     {
         if (!TryReadNumber(context.Request, "page", 1, int.MaxValue, 1, out var page, out var error)
             || !TryReadNumber(context.Request, "per_page", 1, PageRequest.MaxLimit, DefaultPerPage, out var perPage, out error))
@@ -46,18 +47,18 @@ internal static class IconikWebhooksApi
             .ToList();
         var objects = visible.Skip((int)Math.Min((long)(page - 1) * perPage, int.MaxValue)).Take(perPage).Select(w => IconikWebhook.From(w)).ToList();
         var pages = (visible.Count + perPage - 1) / perPage;
-        return Results.Ok(new IconikPage(objects, page, pages, perPage, visible.Count));
+        return TypedResults.Ok(new IconikPage(objects, page, pages, perPage, visible.Count));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store, CancellationToken ct)
+    private static async Task<Results<Ok<IconikWebhook>, NotFound<IconikErrors>>> GetAsync(string id, HttpContext context, IWebhookStore store, CancellationToken ct)
     {
         var webhook = await store.GetAsync(id, ct);
         return webhook is not null && context.Caller().CanSee(webhook.DomainId)
-            ? Results.Ok(IconikWebhook.From(webhook))
+            ? TypedResults.Ok(IconikWebhook.From(webhook))
             : IconikResults.NotFound();
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, WebhookService service, CancellationToken ct)
+    private static async Task<Results<Created<IconikWebhook>, IconikWebhookError>> CreateAsync(HttpContext context, WebhookService service, CancellationToken ct)
     {
         var (body, error) = await ReadBodyAsync(context.Request, ct);
         if (error is not null)
@@ -68,14 +69,14 @@ internal static class IconikWebhooksApi
         var outcome = await service.CreateAsync(body, context.Caller(), ct);
         return outcome.Error is { } invalid
             ? IconikResults.From(invalid)
-            : Results.Created($"{Prefix}/{outcome.Webhook!.Id}/", IconikWebhook.From(outcome.Webhook, withSecret: true));
+            : TypedResults.Created($"{Prefix}/{outcome.Webhook!.Id}/", IconikWebhook.From(outcome.Webhook, withSecret: true));
     }
 
     /// <summary>
     /// Changes the fields present and leaves the others as they are (null clears one), so a script
     /// that PUTs only <c>{"status": "DISABLED"}</c> cannot silently widen a webhook's filters.
     /// </summary>
-    private static async Task<IResult> UpdateAsync(string id, HttpContext context, WebhookService service, CancellationToken ct)
+    private static async Task<Results<Ok<IconikWebhook>, IconikWebhookError, NotFound<IconikErrors>>> UpdateAsync(string id, HttpContext context, WebhookService service, CancellationToken ct)
     {
         var (body, error) = await ReadBodyAsync(context.Request, ct);
         if (error is not null)
@@ -84,16 +85,19 @@ internal static class IconikWebhooksApi
         }
 
         var outcome = await service.UpdateAsync(id, body, partial: true, context.Caller(), ct);
-        return outcome.Error is { } invalid ? IconikResults.From(invalid)
-            : outcome.Webhook is null ? IconikResults.NotFound()
-            : Results.Ok(IconikWebhook.From(outcome.Webhook));
+        if (outcome.Error is { } invalid)
+        {
+            return IconikResults.From(invalid);
+        }
+
+        return outcome.Webhook is null ? IconikResults.NotFound() : TypedResults.Ok(IconikWebhook.From(outcome.Webhook));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, WebhookService service, CancellationToken ct) =>
-        await service.DeleteAsync(id, context.Caller(), ct) ? Results.NoContent() : IconikResults.NotFound();
+    private static async Task<Results<NoContent, NotFound<IconikErrors>>> DeleteAsync(string id, HttpContext context, WebhookService service, CancellationToken ct) =>
+        await service.DeleteAsync(id, context.Caller(), ct) ? TypedResults.NoContent() : IconikResults.NotFound();
 
     /// <summary>Reads the body and maps iconik's <c>system_domain_id</c> onto Herald's <c>domain_id</c>.</summary>
-    private static async Task<(JsonElement Body, IResult? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(JsonElement Body, IconikWebhookError? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(request, JsonBody.DefaultLimit, ct);
         using (document)
@@ -106,7 +110,7 @@ internal static class IconikWebhooksApi
             var root = document!.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (default, IconikResults.Errors(StatusCodes.Status400BadRequest, "the body must be a JSON object"));
+                return (default, new IconikWebhookError(StatusCodes.Status400BadRequest, "the body must be a JSON object"));
             }
 
             if (!root.TryGetProperty("system_domain_id", out _) || root.TryGetProperty("domain_id", out _))
@@ -122,7 +126,7 @@ internal static class IconikWebhooksApi
         }
     }
 
-    private static bool TryReadNumber(HttpRequest request, string name, int min, int max, int fallback, out int value, out IResult? error)
+    private static bool TryReadNumber(HttpRequest request, string name, int min, int max, int fallback, out int value, out BadRequest<IconikErrors>? error)
     {
         error = null;
         var text = request.Query[name].ToString();
@@ -137,7 +141,7 @@ internal static class IconikWebhooksApi
             return true;
         }
 
-        error = IconikResults.Errors(StatusCodes.Status400BadRequest, $"{name} must be a whole number from {min} to {max}");
+        error = IconikResults.BadRequest($"{name} must be a whole number from {min} to {max}");
         return false;
     }
 }

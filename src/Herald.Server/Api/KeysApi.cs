@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herald.Server.Auth;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
@@ -9,15 +10,16 @@ internal static class KeysApi
     public static void MapKeysApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/keys").WithTags("Keys");
-        group.MapPost("/", CreateAsync).AcceptsJson<KeyRequest>().Produces<KeyCreated>(201).ProducesErrors(400, 401, 403);
-        group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 403, 404);
+        group.MapPost("/", CreateAsync).AcceptsJson<KeyRequest>().ProducesErrors(401);
+        group.MapDelete("/{id}", DeleteAsync).ProducesErrors(401);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IApiKeyStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<KeyCreated>, BadRequest<ApiResults.ErrorBody>, Forbidden, PayloadTooLarge>> CreateAsync(
+        HttpContext context, IApiKeyStore store, TimeProvider time, CancellationToken ct)
     {
         if (!context.Caller().IsAdmin)
         {
-            return ApiResults.Error(403, "only the admin key can create keys", "headers.Authorization");
+            return ApiResults.Forbidden("only the admin key can create keys", "headers.Authorization");
         }
 
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
@@ -25,7 +27,7 @@ internal static class KeysApi
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var root = document!.RootElement;
@@ -53,15 +55,16 @@ internal static class KeysApi
             var key = ApiKeys.Generate();
             var record = new ApiKeyRecord(Guid.CreateVersion7().ToString(), name, domainId, IsAdmin: false, ApiKeys.Hash(key), time.GetUtcNow());
             await store.InsertAsync(record, ct);
-            return Results.Created($"/api/v1/keys/{record.Id}", new KeyCreated(record.Id, key, domainId, name));
+            return TypedResults.Created($"/api/v1/keys/{record.Id}", new KeyCreated(record.Id, key, domainId, name));
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IApiKeyStore store, CancellationToken ct)
+    private static async Task<Results<NoContent, Forbidden, NotFound<ApiResults.ErrorBody>>> DeleteAsync(
+        string id, HttpContext context, IApiKeyStore store, CancellationToken ct)
     {
         if (!context.Caller().IsAdmin)
         {
-            return ApiResults.Error(403, "only the admin key can revoke keys", "headers.Authorization");
+            return ApiResults.Forbidden("only the admin key can revoke keys", "headers.Authorization");
         }
 
         if (!await store.DeleteAsync(id, ct))
@@ -69,6 +72,6 @@ internal static class KeysApi
             return ApiResults.NotFound("key");
         }
 
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 }

@@ -163,13 +163,15 @@ internal sealed class IconikWebhookRequest
 
 internal sealed record QueryErrorDetail(string Message, int Position);
 
-internal sealed record QueryValidation(bool Valid, QueryErrorDetail? Error);
+/// <summary><c>error</c> is left out when the query is valid.</summary>
+internal sealed record QueryValidation(bool Valid, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] QueryErrorDetail? Error);
 
 internal sealed record QueryTestResult(bool Matches);
 
-internal sealed record QueryErrorBody(QueryErrorDetail Error);
-
 internal sealed record HealthStatus(string Status);
+
+/// <summary>/readyz when the store cannot serve: why.</summary>
+internal sealed record HealthUnready(string Status, string? Reason);
 
 internal sealed record CancelledCount(int Cancelled);
 

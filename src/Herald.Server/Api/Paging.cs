@@ -1,11 +1,14 @@
+using Herald.Core.Deliveries;
+using Herald.Delivery.Dispatching;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
 internal static class Paging
 {
     /// <summary>Reads <c>?limit=</c> (default 50, max 1000) and <c>?cursor=</c>.</summary>
-    public static bool TryRead(HttpRequest request, out PageRequest page, out IResult? error)
+    public static bool TryRead(HttpRequest request, out PageRequest page, out BadRequest<ApiResults.ErrorBody>? error)
     {
         page = new PageRequest(PageRequest.DefaultLimit, null);
         error = null;
@@ -28,6 +31,32 @@ internal static class Paging
         }
 
         page = new PageRequest(limit, cursor.Length == 0 ? null : cursor);
+        return true;
+    }
+
+    /// <summary>
+    /// The paging plus <c>?status=</c> a delivery list takes; the public list and the admin UI's
+    /// time-range list share it.
+    /// </summary>
+    public static bool TryReadDeliveryList(HttpRequest request, out PageRequest page, out DeliveryStatus? status, out BadRequest<ApiResults.ErrorBody>? error)
+    {
+        status = null;
+        if (!TryRead(request, out page, out error))
+        {
+            return false;
+        }
+
+        if (request.Query["status"].ToString() is { Length: > 0 } statusText)
+        {
+            if (!DeliveryStatusNames.TryParse(statusText, out var parsed))
+            {
+                error = ApiResults.BadRequest("status must be pending, succeeded, failed or cancelled", "status");
+                return false;
+            }
+
+            status = parsed;
+        }
+
         return true;
     }
 

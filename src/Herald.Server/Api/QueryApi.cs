@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Query;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
@@ -8,45 +9,45 @@ internal static class QueryApi
     public static void MapQueryApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/query").WithTags("Query");
-        group.MapPost("/validate", ValidateAsync).AcceptsJson<QueryRequest>().Produces<QueryValidation>().ProducesErrors(400, 401);
-        group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().Produces<QueryTestResult>().Produces<QueryErrorBody>(400).ProducesErrors(401);
+        group.MapPost("/validate", ValidateAsync).AcceptsJson<QueryRequest>().ProducesErrors(401);
+        group.MapPost("/test", TestAsync).AcceptsJson<QueryTestRequest>().ProducesErrors(401);
     }
 
-    private static async Task<IResult> ValidateAsync(HttpContext context, CancellationToken ct)
+    private static async Task<Results<Ok<QueryValidation>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> ValidateAsync(HttpContext context, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
-            if (!TryReadQuery(document!.RootElement, out var text, out error))
+            if (!TryReadQuery(document!.RootElement, out var text, out var invalidQuery))
             {
-                return error!;
+                return invalidQuery!;
             }
 
-            return !QueryCompiler.TryCompile(text, out _, out var invalid)
-                ? Results.Ok(new { valid = false, error = new { message = invalid.Message, position = invalid.Position } })
-                : Results.Ok(new { valid = true });
+            return TypedResults.Ok(!QueryCompiler.TryCompile(text, out _, out var invalid)
+                ? new QueryValidation(false, new QueryErrorDetail(invalid.Message, invalid.Position))
+                : new QueryValidation(true, null));
         }
     }
 
-    private static async Task<IResult> TestAsync(HttpContext context, CancellationToken ct)
+    private static async Task<Results<Ok<QueryTestResult>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> TestAsync(HttpContext context, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var root = document!.RootElement;
-            if (!TryReadQuery(root, out var text, out error))
+            if (!TryReadQuery(root, out var text, out var invalidQuery))
             {
-                return error!;
+                return invalidQuery!;
             }
 
             if (!root.TryGetProperty("event", out var evt) || evt.ValueKind != JsonValueKind.Object)
@@ -56,14 +57,14 @@ internal static class QueryApi
 
             if (!QueryCompiler.TryCompile(text, out var query, out var invalid))
             {
-                return Results.BadRequest(new { error = new { message = invalid!.Message, path = "query", position = invalid.Position } });
+                return TypedResults.BadRequest(new ApiResults.ErrorBody(new ApiResults.ErrorDetail(invalid!.Message, "query", invalid.Position)));
             }
 
-            return Results.Ok(new { matches = query!.Matches(evt) });
+            return TypedResults.Ok(new QueryTestResult(query!.Matches(evt)));
         }
     }
 
-    private static bool TryReadQuery(JsonElement root, out string text, out IResult? error)
+    private static bool TryReadQuery(JsonElement root, out string text, out BadRequest<ApiResults.ErrorBody>? error)
     {
         text = string.Empty;
         error = null;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Herald.Delivery.Recovery;
 using Herald.Server.Auth;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server;
 
@@ -11,13 +12,13 @@ internal static class ReplaysApi
     public static void MapReplaysApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/webhooks/{id}/replay", CreateAsync).WithTags("Replays")
-            .AcceptsJson<ReplayRequestBody>().Produces<ReplayResponse>(202).ProducesErrors(400, 401, 404);
+            .AcceptsJson<ReplayRequestBody>().ProducesErrors(401);
         var group = app.MapGroup("/api/v1/replays").WithTags("Replays");
-        group.MapGet("/{id}", GetAsync).Produces<ReplayResponse>().ProducesErrors(401, 404);
-        group.MapDelete("/{id}", CancelAsync).Produces<ReplayResponse>().ProducesErrors(401, 404, 409);
+        group.MapGet("/{id}", GetAsync).ProducesErrors(401);
+        group.MapDelete("/{id}", CancelAsync).ProducesErrors(401);
     }
 
-    private static async Task<IResult> CreateAsync(
+    private static async Task<Results<Accepted<ReplayResponse>, BadRequest<ApiResults.ErrorBody>, NotFound<ApiResults.ErrorBody>, PayloadTooLarge>> CreateAsync(
         string id, HttpContext context, IWebhookStore webhooks, IReplayStore replays, ReplayWorker worker, TimeProvider time, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
@@ -25,7 +26,7 @@ internal static class ReplaysApi
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var now = Clock.Now(time);
@@ -45,21 +46,27 @@ internal static class ReplaysApi
                 ReplayJobStatus.Running, Cursor: null, EventsScanned: 0, DeliveriesCreated: 0, now, now);
             await replays.InsertAsync(job, ct);
             worker.Notify();
-            return Results.Json(ReplayResponse.From(job), statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null, ReplayResponse.From(job));
         }
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IReplayStore replays, CancellationToken ct) =>
+    private static async Task<Results<Ok<ReplayResponse>, NotFound<ApiResults.ErrorBody>>> GetAsync(string id, HttpContext context, IReplayStore replays, CancellationToken ct) =>
         await replays.GetAsync(id, context.Caller().Scope, ct) is { } job
-            ? Results.Ok(ReplayResponse.From(job))
+            ? TypedResults.Ok(ReplayResponse.From(job))
             : ApiResults.NotFound("replay");
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext context, IReplayStore replays, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<ReplayResponse>, NotFound<ApiResults.ErrorBody>, Conflict<ApiResults.ErrorBody>>> CancelAsync(
+        string id, HttpContext context, IReplayStore replays, TimeProvider time, CancellationToken ct)
     {
         var job = await replays.CancelAsync(id, context.Caller().Scope, Clock.Now(time), ct);
-        return job is null ? ApiResults.NotFound("replay")
-            : job.Status == ReplayJobStatus.Completed ? ApiResults.Error(409, "the replay has already completed")
-            : Results.Ok(ReplayResponse.From(job));
+        if (job is null)
+        {
+            return ApiResults.NotFound("replay");
+        }
+
+        return job.Status == ReplayJobStatus.Completed
+            ? ApiResults.Conflict("the replay has already completed")
+            : TypedResults.Ok(ReplayResponse.From(job));
     }
 
     private sealed record ReplayRequest(DateTimeOffset Since, DateTimeOffset Until, bool OnlyFailed);
@@ -68,7 +75,7 @@ internal static class ReplaysApi
     /// <c>since</c> is required; <c>until</c> defaults to now, and a later one is taken as now (what
     /// is published from here on is delivered live, not replayed); times are kept to the millisecond.
     /// </summary>
-    private static IResult? Validate(JsonElement body, DateTimeOffset now, out ReplayRequest? request)
+    private static BadRequest<ApiResults.ErrorBody>? Validate(JsonElement body, DateTimeOffset now, out ReplayRequest? request)
     {
         request = null;
         if (body.ValueKind != JsonValueKind.Object)

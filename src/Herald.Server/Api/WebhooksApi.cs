@@ -5,6 +5,9 @@ using Herald.Server.Auth;
 using Herald.Server.Hosting;
 using Herald.Signing;
 using Herald.Storage;
+using System.Reflection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server;
@@ -14,18 +17,18 @@ internal static class WebhooksApi
     public static void MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
-        group.MapGet("/", ListAsync).Produces<ListResponse<WebhookResponse>>().ProducesErrors(400, 401);
-        group.MapPost("/", CreateAsync).AcceptsJson<WebhookRequest>().Produces<WebhookResponse>(201).ProducesErrors(400, 401, 409, 413);
-        group.MapGet("/{id}", GetAsync).Produces<WebhookResponse>().ProducesErrors(401, 404);
+        group.MapGet("/", ListAsync).ProducesErrors(401);
+        group.MapPost("/", CreateAsync).AcceptsJson<WebhookRequest>().ProducesErrors(401);
+        group.MapGet("/{id}", GetAsync).ProducesErrors(401);
         group.MapPut("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: false, context, service, ct))
-            .AcceptsJson<WebhookRequest>().Produces<WebhookResponse>().ProducesErrors(400, 401, 404, 413);
+            .AcceptsJson<WebhookRequest>().ProducesErrors(401);
         group.MapPatch("/{id}", (string id, HttpContext context, WebhookService service, CancellationToken ct) => UpdateAsync(id, partial: true, context, service, ct))
-            .AcceptsJson<WebhookRequest>().Produces<WebhookResponse>().ProducesErrors(400, 401, 404, 413);
-        group.MapDelete("/{id}", DeleteAsync).Produces(204).ProducesErrors(401, 404);
-        group.MapPost("/{id}/secret/rotate", RotateAsync).AcceptsJson<RotateRequest>(optional: true).Produces<WebhookResponse>().ProducesErrors(400, 401, 404);
+            .AcceptsJson<WebhookRequest>().ProducesErrors(401);
+        group.MapDelete("/{id}", DeleteAsync).ProducesErrors(401);
+        group.MapPost("/{id}/secret/rotate", RotateAsync).AcceptsJson<RotateRequest>(optional: true).ProducesErrors(401);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ListResponse<WebhookResponse>>, BadRequest<ApiResults.ErrorBody>>> ListAsync(HttpContext context, IWebhookStore store, CancellationToken ct)
     {
         if (!Paging.TryRead(context.Request, out var page, out var error))
         {
@@ -33,55 +36,60 @@ internal static class WebhooksApi
         }
 
         var result = await store.ListAsync(context.Caller().Scope, page, ct);
-        return Results.Ok(new ListResponse<WebhookResponse>(result.Objects.Select(w => WebhookResponse.From(w)).ToList(), result.Next));
+        return TypedResults.Ok(new ListResponse<WebhookResponse>(result.Objects.Select(w => WebhookResponse.From(w)).ToList(), result.Next));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookResponse>, NotFound<ApiResults.ErrorBody>>> GetAsync(string id, HttpContext context, IWebhookStore store, CancellationToken ct)
     {
         var webhook = await store.GetAsync(id, ct);
         return webhook is not null && context.Caller().CanSee(webhook.DomainId)
-            ? Results.Ok(WebhookResponse.From(webhook))
+            ? TypedResults.Ok(WebhookResponse.From(webhook))
             : ApiResults.NotFound("webhook");
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, WebhookService service, CancellationToken ct)
+    private static async Task<Results<Created<WebhookResponse>, WebhookError, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> CreateAsync(
+        HttpContext context, WebhookService service, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var outcome = await service.CreateAsync(document!.RootElement, context.Caller(), ct);
             return outcome.Error is { } invalid
-                ? ToResult(invalid)
-                : Results.Created($"/api/v1/webhooks/{outcome.Webhook!.Id}", WebhookResponse.From(outcome.Webhook, withSecret: true));
+                ? new WebhookError(invalid)
+                : TypedResults.Created($"/api/v1/webhooks/{outcome.Webhook!.Id}", WebhookResponse.From(outcome.Webhook, withSecret: true));
         }
     }
 
-    private static async Task<IResult> UpdateAsync(string id, bool partial, HttpContext context, WebhookService service, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookResponse>, WebhookError, NotFound<ApiResults.ErrorBody>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> UpdateAsync(
+        string id, bool partial, HttpContext context, WebhookService service, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
             {
-                return error;
+                return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
             }
 
             var outcome = await service.UpdateAsync(id, document!.RootElement, partial, context.Caller(), ct);
-            return outcome.Error is { } invalid ? ToResult(invalid)
-                : outcome.Webhook is null ? ApiResults.NotFound("webhook")
-                : Results.Ok(WebhookResponse.From(outcome.Webhook));
+            if (outcome.Error is { } invalid)
+            {
+                return new WebhookError(invalid);
+            }
+
+            return outcome.Webhook is null ? ApiResults.NotFound("webhook") : TypedResults.Ok(WebhookResponse.From(outcome.Webhook));
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, WebhookService service, CancellationToken ct) =>
-        await service.DeleteAsync(id, context.Caller(), ct) ? Results.NoContent() : ApiResults.NotFound("webhook");
+    private static async Task<Results<NoContent, NotFound<ApiResults.ErrorBody>>> DeleteAsync(string id, HttpContext context, WebhookService service, CancellationToken ct) =>
+        await service.DeleteAsync(id, context.Caller(), ct) ? TypedResults.NoContent() : ApiResults.NotFound("webhook");
 
-    private static async Task<IResult> RotateAsync(string id, HttpContext context, WebhookService service, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookResponse>, BadRequest<ApiResults.ErrorBody>, NotFound<ApiResults.ErrorBody>, PayloadTooLarge>> RotateAsync(string id, HttpContext context, WebhookService service, CancellationToken ct)
     {
         var grace = TimeSpan.FromHours(24);
         if (context.Request.ContentLength > 0)
@@ -91,7 +99,7 @@ internal static class WebhooksApi
             {
                 if (error is not null)
                 {
-                    return error;
+                    return error.TooLarge is { } tooLarge ? tooLarge : error.BadRequest!;
                 }
 
                 if (document!.RootElement.ValueKind != JsonValueKind.Object)
@@ -112,13 +120,31 @@ internal static class WebhooksApi
         }
 
         var webhook = await service.RotateSecretAsync(id, grace, context.Caller(), ct);
-        return webhook is null ? ApiResults.NotFound("webhook") : Results.Ok(WebhookResponse.From(webhook, withSecret: true));
+        return webhook is null ? ApiResults.NotFound("webhook") : TypedResults.Ok(WebhookResponse.From(webhook, withSecret: true));
     }
+}
 
-    private static IResult ToResult(FieldError error) =>
-        error.Position is { } position
-            ? Results.Json(new { error = new { message = error.Message, path = error.Path, position } }, statusCode: error.Status)
-            : ApiResults.Error(error.Status, error.Message, error.Path);
+/// <summary>
+/// A webhook definition the reader or the store refused: 400 (bad field; a bad query adds its
+/// <c>position</c>), 403 (another domain) or 409 (domain full, domain change, edit conflict).
+/// </summary>
+internal sealed class WebhookError(FieldError error) : IResult, IStatusCodeHttpResult, IValueHttpResult<ApiResults.ErrorBody>, IValueHttpResult, IEndpointMetadataProvider
+{
+    public ApiResults.ErrorBody Value { get; } = new(new ApiResults.ErrorDetail(error.Message, error.Path, error.Position));
+
+    public int? StatusCode { get; } = error.Status;
+
+    object? IValueHttpResult.Value => Value;
+
+    public Task ExecuteAsync(HttpContext httpContext) => TypedResults.Json(Value, statusCode: StatusCode).ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        foreach (var status in (int[])[StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict])
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ApiResults.ErrorBody), ["application/json"]));
+        }
+    }
 }
 
 internal sealed record WebhookOutcome(Webhook? Webhook, FieldError? Error);

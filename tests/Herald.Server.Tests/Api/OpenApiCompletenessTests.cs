@@ -53,6 +53,7 @@ public sealed class OpenApiCompletenessTests
 
                 checkedOperations++;
                 CheckResponses(name, operation, schemas, problems);
+                CheckDeclaredErrors(name, path, method, operation, problems);
                 var needsBody = method is "PUT" or "PATCH" || (method == "POST" && !BodilessPosts.Contains(path));
                 if (needsBody)
                 {
@@ -148,6 +149,46 @@ public sealed class OpenApiCompletenessTests
             if (response.Name.StartsWith('2') && Example(schema, schemas) is null)
             {
                 problems.Add($"{name} → {response.Name}: no example");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Herald's own routes declare (from their typed handler results) the errors every such route
+    /// can answer, each with the <c>{"error": {"message", "path"}}</c> schema: 401 always, 404 for an
+    /// <c>{id}</c>, 400 and 413 when a body is read.
+    /// </summary>
+    private static void CheckDeclaredErrors(string name, string path, string method, JsonElement operation, List<string> problems)
+    {
+        if (!path.StartsWith("/api/v1/", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var responses = operation.GetProperty("responses");
+        var expected = new List<string> { "401" };
+        if (path.Contains("{id}", StringComparison.Ordinal))
+        {
+            expected.Add("404");
+        }
+
+        if (operation.TryGetProperty("requestBody", out _))
+        {
+            expected.AddRange(["400", "413"]);
+        }
+
+        foreach (var status in expected.Where(s => !responses.TryGetProperty(s, out _)))
+        {
+            problems.Add($"{name}: does not declare {status}");
+        }
+
+        foreach (var response in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+        {
+            if (!response.Value.TryGetProperty("content", out var content) || !content.TryGetProperty("application/json", out var json)
+                || !json.TryGetProperty("schema", out var schema) || !schema.TryGetProperty("$ref", out var reference)
+                || !reference.GetString()!.EndsWith("ErrorBody", StringComparison.Ordinal))
+            {
+                problems.Add($"{name} → {response.Name}: not Herald's error schema");
             }
         }
     }
