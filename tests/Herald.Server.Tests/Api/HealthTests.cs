@@ -26,7 +26,22 @@ public sealed class HealthTests
         var folder = Path.GetDirectoryName(herald.DatabasePath)!;
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        // The running host may still add a file (-wal, -shm) while the folder is being removed.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+
+                return Task.FromResult(!Directory.Exists(folder));
+            },
+            TimeSpan.FromSeconds(10),
+            "the database folder to be gone");
         using var ready = await http.GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
