@@ -43,16 +43,34 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
 
         // A webhook paused since the caller matched holds its new deliveries at once. One disabled
         // since then gets none: the caller matched on a snapshot that may lag the store by a
-        // moment, and a DISABLED webhook matches nothing published after it was disabled.
+        // moment, and a DISABLED webhook matches nothing published after it was disabled. Each
+        // webhook's status is read once per batch (a fan-out batch holds many deliveries per
+        // webhook), not once per delivery.
+        var held = new Dictionary<string, long?>(StringComparer.Ordinal);
         foreach (var delivery in batch.Deliveries)
         {
+            if (!held.TryGetValue(delivery.WebhookId, out var flag))
+            {
+                flag = session.Scalar("SELECT status FROM webhooks WHERE id = $0", delivery.WebhookId) switch
+                {
+                    "DISABLED" => null,
+                    "ENABLED" or "FAILING" => 0,
+                    _ => 1, // paused, or not (or no longer) there: stored, but held
+                };
+                held[delivery.WebhookId] = flag;
+            }
+
+            if (flag is not { } value)
+            {
+                continue;
+            }
+
             session.Execute(
                 """
                 INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at, ordered)
-                SELECT $0, $1, $2, $3, $4, 0, COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE id = $1), 1), 0, $5, 0, $6, $6, $7
-                WHERE NOT EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND status = 'DISABLED')
+                VALUES ($0, $1, $2, $3, $4, 0, $5, 0, $6, 0, $7, $7, $8)
                 """,
-                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
+                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, value, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
         }
 
         return new IngestResult(ids, Replayed: false);
