@@ -49,6 +49,9 @@ public sealed record DeliveryFilter(string? DomainId, string? WebhookId, Deliver
 /// entry in <see cref="Capacity"/> (0 leaves it out: a full lane, an open circuit), and for a
 /// webhook not listed at most <see cref="DefaultCapacity"/> (0: only the listed webhooks). Deliveries
 /// of an ordered webhook are due only when no earlier delivery for the same object is pending.
+/// <see cref="Partitions"/>, when set, limits the claim to webhooks whose
+/// <see cref="LanePartitions.Of"/> is in it (the partitions this node owns in a cluster); null
+/// claims for every webhook.
 /// </summary>
 public sealed record ClaimRequest(
     string Owner,
@@ -56,7 +59,8 @@ public sealed record ClaimRequest(
     TimeSpan Lease,
     int Max,
     IReadOnlyDictionary<string, int> Capacity,
-    int DefaultCapacity);
+    int DefaultCapacity,
+    IReadOnlySet<int>? Partitions = null);
 
 /// <summary>
 /// The deliveries a claim leased, earliest due first, and <see cref="NextDueAfter"/>: the earliest

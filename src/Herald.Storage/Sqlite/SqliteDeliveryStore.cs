@@ -30,6 +30,11 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
                 while (reader.Read())
                 {
                     var id = reader.GetString(0);
+                    if (request.Partitions is { } partitions && !partitions.Contains(LanePartitions.Of(id)))
+                    {
+                        continue;
+                    }
+
                     var capacity = request.Capacity.TryGetValue(id, out var listed) ? listed : request.DefaultCapacity;
                     if (capacity > 0)
                     {

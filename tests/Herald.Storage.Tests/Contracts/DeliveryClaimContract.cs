@@ -190,6 +190,27 @@ public abstract class DeliveryClaimContract<TProvider> : StoreContract<TProvider
     }
 
     [Fact]
+    public async Task ClaimDueAsync_Partitions_OnlyWebhooksInThosePartitions()
+    {
+        await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+        Assert.NotEqual(LanePartitions.Of("w1"), LanePartitions.Of("w2"));
+
+        var claimed = await ClaimWith(T0, [], defaultCapacity: 10, partitions: new HashSet<int> { LanePartitions.Of("w2") });
+
+        Assert.Equal(["e1-w2"], claimed.Select(c => c.Id));
+        Assert.Equal(["e1-w1"], (await ClaimWith(T0, [], defaultCapacity: 10, partitions: new HashSet<int> { LanePartitions.Of("w1") })).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_NoPartitions_NothingClaimed()
+    {
+        await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
+
+        Assert.Empty(await ClaimWith(T0, [], defaultCapacity: 10, partitions: new HashSet<int>()));
+        Assert.Equal(2, (await ClaimWith(T0, [], defaultCapacity: 10)).Count);
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_ListedWebhookPaused_NotClaimed()
     {
         await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);

@@ -118,8 +118,8 @@ public abstract class StoreContract<TProvider> : IAsyncLifetime
     protected async Task<ClaimResult> Claim(DateTimeOffset now, string owner = "node-a", int max = 100) =>
         Remember(await Deliveries.ClaimDueAsync(owner, now, Lease, max, None));
 
-    protected async Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity, int max = 100, string owner = "node-a") =>
-        Remember(await Deliveries.ClaimDueAsync(new ClaimRequest(owner, now, Lease, max, capacity, defaultCapacity), None));
+    protected async Task<ClaimResult> ClaimWith(DateTimeOffset now, Dictionary<string, int> capacity, int defaultCapacity, int max = 100, string owner = "node-a", IReadOnlySet<int>? partitions = null) =>
+        Remember(await Deliveries.ClaimDueAsync(new ClaimRequest(owner, now, Lease, max, capacity, defaultCapacity, partitions), None));
 
     private ClaimResult Remember(ClaimResult claimed)
     {
