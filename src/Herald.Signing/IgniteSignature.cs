@@ -10,6 +10,12 @@ namespace Herald.Signing;
 /// </summary>
 public static class IgniteSignature
 {
+    /// <summary>A signed 64-bit number (20 characters) and the dot.</summary>
+    private const int MaxPrefix = 21;
+
+    /// <summary><c>t=</c>, 20 characters of number, <c>,v1=</c> and 64 hex digits.</summary>
+    private const int MaxHeader = 2 + 20 + 4 + (2 * HMACSHA256.HashSizeInBytes);
+
     /// <summary>Builds the header value for one message.</summary>
     public static string Sign(string secret, long timestampMilliseconds, ReadOnlySpan<byte> body)
     {
@@ -25,8 +31,9 @@ public static class IgniteSignature
     public static string Sign(HmacKey key, long timestampMilliseconds, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Span<byte> prefix = stackalloc byte[MaxPrefix];
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        key.Compute(Prefix(timestampMilliseconds), body, mac);
+        key.Compute(prefix[..WritePrefix(timestampMilliseconds, prefix)], body, mac);
         return Header(timestampMilliseconds, mac);
     }
 
@@ -97,8 +104,26 @@ public static class IgniteSignature
         HmacKey.ComputeOnce(Encoding.UTF8.GetBytes(secret), Prefix(timestampMilliseconds), body, destination);
     }
 
-    private static string Header(long timestampMilliseconds, ReadOnlySpan<byte> mac) =>
-        string.Create(CultureInfo.InvariantCulture, $"t={timestampMilliseconds},v1={Convert.ToHexStringLower(mac)}");
+    /// <summary><c>t=&lt;ms&gt;,v1=&lt;hex&gt;</c> written straight into the one string it returns.</summary>
+    private static string Header(long timestampMilliseconds, ReadOnlySpan<byte> mac)
+    {
+        Span<char> chars = stackalloc char[MaxHeader];
+        "t=".CopyTo(chars);
+        timestampMilliseconds.TryFormat(chars[2..], out var digits, default, CultureInfo.InvariantCulture);
+        var length = 2 + digits;
+        ",v1=".CopyTo(chars[length..]);
+        length += 4;
+        Convert.TryToHexStringLower(mac, chars[length..], out var hex);
+        return new string(chars[..(length + hex)]);
+    }
+
+    /// <summary>Writes <c>{ms}.</c> as UTF-8 and returns its length.</summary>
+    private static int WritePrefix(long timestampMilliseconds, Span<byte> destination)
+    {
+        timestampMilliseconds.TryFormat(destination, out var digits, default, CultureInfo.InvariantCulture);
+        destination[digits] = (byte)'.';
+        return digits + 1;
+    }
 
     private static byte[] Prefix(long timestampMilliseconds) =>
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestampMilliseconds}."));

@@ -1,108 +1,94 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
 using Herald.Core.Deliveries;
-using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Signing;
 
 namespace Herald.Delivery.Http;
 
-/// <summary>Builds the signed request of PRODUCT.md §4; the body sent is exactly the bytes signed.</summary>
+/// <summary>
+/// Builds the signed request of PRODUCT.md §4; the body sent is exactly the bytes signed. What does
+/// not change between attempts (target URI, checked custom headers, signing keys) comes from the
+/// definition's <see cref="RequestTemplate"/>; per attempt only the ids, times and signatures are new.
+/// </summary>
 public static class WebhookRequestFactory
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    /// <summary>Per webhook definition (a new one on every change), its active secrets and decoded keys.</summary>
-    private static readonly ConditionalWeakTable<Webhook, SigningMaterial> Signing = [];
+    /// <summary>Attempt numbers as header text; a retry schedule rarely goes past a few dozen.</summary>
+    private static readonly string[] AttemptTexts = [.. Enumerable.Range(0, 64).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>The last timestamp written and its text: every attempt within one second shares it.</summary>
+    private static TimestampText? _lastTimestamp;
 
     public static HttpRequestMessage Create(Webhook webhook, ClaimedDelivery delivery, int attempt, DateTimeOffset now, ReadOnlyMemory<byte> body, string? authorization)
     {
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(delivery);
-        var (keys, ignite, _) = SigningFor(webhook, now);
+        var template = RequestTemplate.For(webhook);
+        var signing = template.SigningAt(now);
         var seconds = now.ToUnixTimeSeconds();
 
-        var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
+        // The same refusals, in the same order, as checking each header while adding it.
+        if (template.HeaderProblem is { } headerProblem)
         {
-            Content = new ReadOnlyMemoryContent(body),
-            Version = System.Net.HttpVersion.Version11,
-        };
+            throw new HttpRequestException(headerProblem);
+        }
+
+        if (authorization is not null && template.AuthorizationProblem(authorization) is { } authProblem)
+        {
+            throw new HttpRequestException(authProblem);
+        }
+
+        if (RequestTemplate.Refusal(WebhookHeaders.Event, delivery.EventName, "the event name (event_type, realm, operation)") is { } eventProblem)
+        {
+            throw new HttpRequestException(eventProblem);
+        }
+
+        var request = template.Uri is { } uri
+            ? new HttpRequestMessage(HttpMethod.Post, uri)
+            : new HttpRequestMessage(HttpMethod.Post, webhook.Url);
+        request.Content = new ReadOnlyMemoryContent(body);
+        request.Version = System.Net.HttpVersion.Version11;
         request.Content.Headers.ContentType = Json;
         var headers = request.Headers;
-        try
+        foreach (var (name, value) in template.Headers)
         {
-            foreach (var (name, value) in webhook.Headers)
-            {
-                Add(headers, name, value, "custom header");
-            }
-
-            if (authorization is not null)
-            {
-                Add(headers, "Authorization", authorization, "the credentials");
-            }
-
-            Add(headers, WebhookHeaders.Event, delivery.EventName, "the event name (event_type, realm, operation)");
-        }
-        catch
-        {
-            request.Dispose();
-            throw;
+            headers.TryAddWithoutValidation(name, value);
         }
 
+        if (authorization is not null)
+        {
+            headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        headers.TryAddWithoutValidation(WebhookHeaders.Event, delivery.EventName);
         headers.TryAddWithoutValidation(WebhookHeaders.Id, delivery.Id);
-        headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, seconds.ToString(CultureInfo.InvariantCulture));
-        if (keys.Length > 0)
+        headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, TimestampOf(seconds));
+        if (signing.Keys.Length > 0)
         {
-            headers.TryAddWithoutValidation(WebhookHeaders.Signature, StandardWebhookSignature.SignAll(keys, delivery.Id, seconds, body.Span));
-            headers.TryAddWithoutValidation(WebhookHeaders.IgniteSignature, IgniteSignature.Sign(ignite!, now.ToUnixTimeMilliseconds(), body.Span));
+            headers.TryAddWithoutValidation(WebhookHeaders.Signature, StandardWebhookSignature.SignAll(signing.Keys, delivery.Id, seconds, body.Span));
+            headers.TryAddWithoutValidation(WebhookHeaders.IgniteSignature, IgniteSignature.Sign(signing.Ignite!, now.ToUnixTimeMilliseconds(), body.Span));
         }
 
         headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
-        headers.TryAddWithoutValidation(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
-        Tracing.TraceContextHeaders.Add(headers, delivery);
+        headers.TryAddWithoutValidation(WebhookHeaders.Attempt, (uint)attempt < (uint)AttemptTexts.Length ? AttemptTexts[attempt] : attempt.ToString(CultureInfo.InvariantCulture));
+        Tracing.TraceContextHeaders.Add(headers, delivery, template.ClearsTraceHeaders);
         return request;
     }
 
-    /// <summary>
-    /// Adds a header built from stored or fetched text only when it is header-safe: the API refuses
-    /// unsafe values at the door, and this refuses rows stored before it did (and tokens from a
-    /// token endpoint), so a CR/LF can never add a header or smuggle a request onto the wire.
-    /// The attempt fails with the reason instead; the value itself is not repeated (it may be a secret).
-    /// </summary>
-    private static void Add(HttpRequestHeaders headers, string name, string value, string what)
+    private static string TimestampOf(long seconds)
     {
-        if (!HeaderValue.IsToken(name))
+        var last = Volatile.Read(ref _lastTimestamp);
+        if (last is not null && last.Seconds == seconds)
         {
-            throw new HttpRequestException($"refused to send: the header name of {what} is not a valid HTTP token");
+            return last.Text;
         }
 
-        if (HeaderValue.Problem(value) is { } problem)
-        {
-            throw new HttpRequestException($"refused to send: header {name} ({what}) {problem}");
-        }
-
-        headers.TryAddWithoutValidation(name, value);
+        var text = seconds.ToString(CultureInfo.InvariantCulture);
+        Volatile.Write(ref _lastTimestamp, new TimestampText(seconds, text));
+        return text;
     }
 
-    /// <summary>The keys that sign at <paramref name="now"/>, made once until the earliest active secret expires.</summary>
-    private static SigningMaterial SigningFor(Webhook webhook, DateTimeOffset now)
-    {
-        if (Signing.TryGetValue(webhook, out var cached) && now < cached.ValidUntil)
-        {
-            return cached;
-        }
-
-        var active = webhook.Secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).ToList();
-        var validUntil = active.Where(s => s.ExpiresAt is not null).Select(s => s.ExpiresAt!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-        var material = new SigningMaterial(
-            [.. active.Select(s => new HmacKey(WebhookSecret.DecodeStandardKey(s.Secret)))],
-            active.Count > 0 ? IgniteSignature.KeyOf(active[0].Secret) : null,
-            validUntil);
-        Signing.AddOrUpdate(webhook, material);
-        return material;
-    }
-
-    /// <summary>Standard Webhooks keys of every active secret, and the Ignite key of the first (the current one).</summary>
-    private sealed record SigningMaterial(HmacKey[] Keys, HmacKey? Ignite, DateTimeOffset ValidUntil);
+    private sealed record TimestampText(long Seconds, string Text);
 }

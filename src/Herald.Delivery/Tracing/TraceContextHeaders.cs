@@ -16,11 +16,20 @@ internal static class TraceContextHeaders
     public const string TraceParent = "traceparent";
     public const string TraceState = "tracestate";
 
-    public static void Add(HttpRequestHeaders headers, ClaimedDelivery delivery)
+    public static void Add(HttpRequestHeaders headers, ClaimedDelivery delivery) => Add(headers, delivery, clearCustom: true);
+
+    /// <param name="headers">The request's headers.</param>
+    /// <param name="delivery">The delivery whose stored publish context is passed on without an attempt span.</param>
+    /// <param name="clearCustom">A custom header may carry these names: remove them first (known per definition).</param>
+    internal static void Add(HttpRequestHeaders headers, ClaimedDelivery delivery, bool clearCustom)
     {
-        // A user-defined header of the same name never reaches the wire beside ours.
-        headers.Remove(TraceParent);
-        headers.Remove(TraceState);
+        if (clearCustom)
+        {
+            // A user-defined header of the same name never reaches the wire beside ours.
+            headers.Remove(TraceParent);
+            headers.Remove(TraceState);
+        }
+
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Source.Name: HeraldActivities.SourceName } attempt)
         {
             headers.TryAddWithoutValidation(TraceParent, attempt.Id);

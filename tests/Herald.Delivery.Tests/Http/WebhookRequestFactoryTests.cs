@@ -54,6 +54,71 @@ public sealed class WebhookRequestFactoryTests
         Assert.True(IgniteSignature.Verify(secret, Body, Header(request, WebhookHeaders.IgniteSignature)));
     }
 
+    [Theory]
+    [InlineData(1, "1")]
+    [InlineData(63, "63")]
+    [InlineData(64, "64")]
+    [InlineData(1000, "1000")]
+    public void Create_AttemptNumber_WrittenAsDecimalText(int attempt, string expected)
+    {
+        using var request = WebhookRequestFactory.Create(Hook(new WebhookSecretEntry(WebhookSecret.Generate(), null)), Claimed(), attempt, T0, Body, null);
+
+        Assert.Equal(expected, Header(request, WebhookHeaders.Attempt));
+    }
+
+    [Fact]
+    public void Create_OneSecondApart_EachCarriesItsOwnTimestamp()
+    {
+        var webhook = Hook(new WebhookSecretEntry(WebhookSecret.Generate(), null));
+        using var first = WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, null);
+        using var same = WebhookRequestFactory.Create(webhook, Claimed(), 1, T0.AddMilliseconds(999), Body, null);
+        using var next = WebhookRequestFactory.Create(webhook, Claimed(), 1, T0.AddSeconds(1), Body, null);
+
+        Assert.Equal(T0.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), Header(first, WebhookHeaders.Timestamp));
+        Assert.Equal(Header(first, WebhookHeaders.Timestamp), Header(same, WebhookHeaders.Timestamp));
+        Assert.Equal((T0.ToUnixTimeSeconds() + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Header(next, WebhookHeaders.Timestamp));
+    }
+
+    [Fact]
+    public void Create_EditedHeaders_UsesTheEditedDefinitionsValuesAndTheOldOneKeepsItsOwn()
+    {
+        var webhook = Hook() with { Headers = new Dictionary<string, string> { ["X-Team"] = "blue" } };
+        using var before = WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, null);
+        var edited = webhook with { Version = webhook.Version + 1, Headers = new Dictionary<string, string> { ["X-Team"] = "green" } };
+
+        using var after = WebhookRequestFactory.Create(edited, Claimed(), 2, T0, Body, null);
+        using var old = WebhookRequestFactory.Create(webhook, Claimed(), 2, T0, Body, null);
+
+        Assert.Equal("blue", Header(before, "X-Team"));
+        Assert.Equal("green", Header(after, "X-Team"));
+        Assert.Equal("blue", Header(old, "X-Team"));
+    }
+
+    [Fact]
+    public void Create_UnsafeAuthorization_RefusedEachTimeWithoutQuotingIt()
+    {
+        var webhook = Hook();
+        using var fine = WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, "Bearer good");
+
+        var first = Assert.Throws<HttpRequestException>(() => WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, "Bearer bad\r\nX-Evil: 1"));
+        var second = Assert.Throws<HttpRequestException>(() => WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, "Bearer bad\r\nX-Evil: 1"));
+
+        Assert.Equal("Bearer good", Header(fine, "Authorization"));
+        Assert.Equal("refused to send: header Authorization (the credentials) contains a line break (CR or LF)", first.Message);
+        Assert.Equal(first.Message, second.Message);
+        Assert.DoesNotContain("bad", first.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_BadCustomHeaderAndBadCredentials_TheCustomHeaderIsNamedFirst()
+    {
+        var webhook = Hook() with { Headers = new Dictionary<string, string> { ["X-Ok"] = "fine", ["Bad Name"] = "v" } };
+
+        var refused = Assert.Throws<HttpRequestException>(() => WebhookRequestFactory.Create(webhook, Claimed(), 1, T0, Body, "Bearer bad\nvalue"));
+
+        Assert.Equal("refused to send: the header name of custom header is not a valid HTTP token", refused.Message);
+    }
+
     private static Webhook Hook(params WebhookSecretEntry[] secrets) => new()
     {
         Id = "wh-1",
