@@ -14,3 +14,7 @@ public sealed class PostgresApiKeyStoreTests : ApiKeyStoreContract<PostgresStore
 public sealed class PostgresJobLeaseTests : JobLeaseContract<PostgresStoreProvider>;
 
 public sealed class PostgresDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
+
+public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStoreProvider>;
