@@ -135,6 +135,8 @@ internal static class PostgresMigrations
             written_at bigint NOT NULL
         );
         """,
+        // Step 2 (h-pgdeliv): each webhook's lane partition, for claims limited to a node's partitions.
+        PostgresLanePartitionSchema.Step,
     ];
 
     /// <summary>The database's clock as Unix milliseconds, for statements that read the time themselves.</summary>
