@@ -24,6 +24,10 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresStoreChanges>();
         services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<PostgresStoreChanges>());
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
+        services.AddSingleton<IDeliveryRecoveryStore, PostgresDeliveryRecoveryStore>();
+        services.AddSingleton<IRetentionStore, PostgresRetentionStore>();
+        services.AddSingleton<IReplayStore, PostgresReplayStore>();
         services.AddSingleton<IPartitionLeases, PostgresPartitionLeases>();
         services.AddHostedService<PostgresNodeService>();
         services.AddDataProtection();
