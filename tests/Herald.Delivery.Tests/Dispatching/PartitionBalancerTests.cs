@@ -106,6 +106,41 @@ public sealed class PartitionBalancerTests : IAsyncLifetime
         Assert.True(senders.Count >= 2, $"the webhook's lane never moved: only {string.Join(", ", senders)} sent");
     }
 
+    [Fact]
+    public async Task Deliver_OrderedByObjectWhileItsPartitionMoves_EachObjectInPublishOrder()
+    {
+        await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(10));
+        var id = Enumerable.Range(0, 10_000).Select(i => $"ordered-{i}").First(w => LanePartitions.Of(w) == LanePartitions.Count - 1);
+        await _cluster.AddWebhookAsync(new Webhook
+        {
+            Id = id,
+            Url = receiver.Url,
+            EventType = "assets",
+            Ordering = WebhookOrdering.Object,
+            Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
+        });
+        var a = await _cluster.StartNodeAsync("a", Quick);
+        await UntilAsync(() => a.Claimable.Count == LanePartitions.Count, "the first node to own every partition");
+        var ids = await _cluster.PublishAsync(id, 120, i => $"obj-{i % 4}");
+
+        await UntilAsync(() => receiver.Received.Count >= 10, "the first node to be delivering");
+        await _cluster.StartNodeAsync("b", Quick);
+        await UntilAsync(() => receiver.Received.Count >= 50, "delivering to go on");
+        await _cluster.StartNodeAsync("c", Quick);
+        await UntilAsync(() => receiver.Received.Count >= ids.Count, "every delivery to arrive");
+
+        // Publish order is the order of ids; object i % 4. Each object's deliveries arrive in it.
+        var position = ids.Select((d, i) => (d, i)).ToDictionary(x => x.d, x => x.i);
+        foreach (var group in receiver.Received.GroupBy(r => position[r.DeliveryId] % 4))
+        {
+            var order = group.Select(r => position[r.DeliveryId]).ToList();
+            Assert.Equal(order.Order(), order);
+        }
+
+        Assert.Equal(ids.Count, receiver.Received.Select(r => r.DeliveryId).Distinct().Count());
+        Assert.True(receiver.Received.Select(r => r.Node).Distinct().Count() >= 2, "the webhook's lane never moved");
+    }
+
     /// <summary>The running nodes' claimable counts, in start order.</summary>
     private string Counts(IReadOnlyList<ClusterNode>? running = null) =>
         string.Join(",", (running ?? _cluster.Nodes).Select(n => n.Claimable.Count));

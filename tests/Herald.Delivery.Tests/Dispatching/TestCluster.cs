@@ -74,7 +74,11 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public async Task AddWebhookAsync(Webhook webhook) => await Webhooks.InsertAsync(webhook, CancellationToken.None);
 
-    /// <summary>Publishes <paramref name="count"/> events, one delivery each for <paramref name="webhookId"/>, due now.</summary>
+    /// <summary>
+    /// Publishes <paramref name="count"/> events, one delivery each for <paramref name="webhookId"/>,
+    /// due now; with <paramref name="objectId"/>, deliveries are ordered by object (as ingest marks
+    /// them for an <c>ordering: "object"</c> webhook).
+    /// </summary>
     public async Task<IReadOnlyList<string>> PublishAsync(string webhookId, int count, Func<int, string?>? objectId = null)
     {
         var now = DateTimeOffset.UtcNow;
@@ -86,7 +90,7 @@ internal sealed class TestCluster : IAsyncDisposable
             var obj = objectId?.Invoke(i);
             var body = System.Text.Encoding.UTF8.GetBytes($$$"""{"event_type":"assets","operation":"update","object_id":"{{{obj}}}","data":{"n":{{{i}}}}}""");
             events.Add(new Core.Events.StoredEvent(id, new Core.Events.PublishedEvent("assets", "update", null, obj, null, null, body), now));
-            deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhookId, id, obj, null, now));
+            deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhookId, id, obj, null, now, Ordered: obj is not null));
         }
 
         await Events.IngestAsync(new IngestBatch(events, deliveries, null, null, now), CancellationToken.None);
