@@ -28,3 +28,13 @@ public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStore
 public sealed class PostgresPartitionLeaseTests : PartitionLeaseContract<PostgresStoreProvider>;
 
 public sealed class PostgresSharedPartitionLeaseTests : SharedPartitionLeaseContract<PostgresStoreProvider>;
+
+public sealed class PostgresEventStoreTests : EventStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresWebhookStoreTests : WebhookStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresApiKeyStoreTests : ApiKeyStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresJobLeaseTests : JobLeaseContract<PostgresStoreProvider>;
+
+public sealed class PostgresDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<PostgresStoreProvider>;
