@@ -74,6 +74,40 @@ public sealed class PartitionBalancerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliver_NodeDiesWithAttemptsInFlight_AnotherNodeSendsThemWithinAboutAPartitionLease()
+    {
+        await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(10));
+        var shortLeases = new PartitionOptions { LeaseTime = TimeSpan.FromSeconds(3), RebalanceEvery = TimeSpan.FromMilliseconds(100), FenceMargin = TimeSpan.FromSeconds(1) };
+        var partition = LanePartitions.Count - 1;
+        var id = Enumerable.Range(0, 10_000).Select(i => $"dying-{i}").First(w => LanePartitions.Of(w) == partition);
+        await _cluster.AddWebhookAsync(new Webhook
+        {
+            Id = id,
+            Url = receiver.Url,
+            EventType = "assets",
+            Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
+        });
+        var a = await _cluster.StartNodeAsync("a", shortLeases);
+        var b = await _cluster.StartNodeAsync("b", shortLeases);
+        await UntilAsync(() => b.Claimable.Contains(partition) && Counts() == "128,128", "b to own the webhook's partition");
+
+        // b's attempts hang at the receiver; then b drops off the database (as if killed): it
+        // never renews, never gives its leases back.
+        receiver.Hang["b"] = true;
+        var ids = await _cluster.PublishAsync(id, 10);
+        await UntilAsync(() => receiver.Started.Count(n => n == "b") == ids.Count, "b to have every delivery in flight");
+        var died = Stopwatch.StartNew();
+        b.Leases.CutOff = true;
+
+        // The 150 s delivery leases are given back when a takes b's partitions over (3 s lease).
+        await UntilAsync(() => receiver.Received.Count >= ids.Count, "a to send what b had in flight");
+        Assert.True(died.Elapsed < TimeSpan.FromSeconds(20), $"took {died.Elapsed}");
+        Assert.Equal(ids.Order(), receiver.Received.Select(r => r.DeliveryId).Order());
+        Assert.All(receiver.Received, r => Assert.Equal("a", r.Node));
+        Assert.Contains(partition, a.Claimable);
+    }
+
+    [Fact]
     public async Task Deliver_MaxConcurrencyTwoAcrossThreeNodesWhileItsPartitionMoves_NeverMoreThanTwoInFlight()
     {
         await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(30));
