@@ -28,6 +28,7 @@ internal static class HeraldApplication
         services.TryAddSingleton(TimeProvider.System);
         services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher")).ValidateOnStart();
+        services.AddOptions<PartitionOptions>().Bind(builder.Configuration.GetSection("Herald:Partitions")).ValidateOnStart();
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
         services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()

@@ -27,12 +27,12 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
     private readonly ILogger _logger;
     private readonly Channel<StoreChange> _remote = System.Threading.Channels.Channel.CreateUnbounded<StoreChange>(new() { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ImmutableArray<Subscription> _subscriptions = [];
     private Task? _listener;
     private Task? _dispatcher;
     private int _connections;
-    private int _disposed;
 
     public PostgresStoreChanges(PostgresDatabase database, ILogger<PostgresStoreChanges>? logger = null)
     {

@@ -30,6 +30,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IJobLeases JobLeases => db.JobLeases;
 
+        public IPartitionLeases PartitionLeases => db.PartitionLeases;
+
         public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
 
         public IDeliveryStatsStore Stats => db.Stats;
@@ -66,6 +68,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IStoreChanges Changes => services.GetRequiredService<IStoreChanges>();
 
         public IJobLeases JobLeases => services.GetRequiredService<IJobLeases>();
+
+        public IPartitionLeases PartitionLeases => services.GetRequiredService<IPartitionLeases>();
 
         public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
 
