@@ -41,6 +41,4 @@ public sealed class PostgresDataProtectionKeyStoreTests : DataProtectionKeyStore
 
 public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
 
-public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStoreProvider>;
-
 public sealed class PostgresDeliveryStatsStoreTests : DeliveryStatsContract<PostgresStoreProvider>;
