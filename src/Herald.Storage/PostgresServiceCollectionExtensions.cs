@@ -23,7 +23,13 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IStoreMigrator, PostgresStoreMigrator>();
         services.AddSingleton<PostgresStoreChanges>();
         services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<PostgresStoreChanges>());
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
+        services.AddSingleton<IEventStore, PostgresEventStore>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
+        services.AddSingleton<IJobLeases, PostgresJobLeases>();
+        services.AddSingleton<IStoreHealth, PostgresStoreHealth>();
+        services.AddSingleton<IDeliveryStatsStore, PostgresDeliveryStatsStore>();
         services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
         services.AddSingleton<IDeliveryRecoveryStore, PostgresDeliveryRecoveryStore>();
         services.AddSingleton<IRetentionStore, PostgresRetentionStore>();

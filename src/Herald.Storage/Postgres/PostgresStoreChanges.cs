@@ -18,8 +18,6 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDisposable
 {
-    public const string Channel = "herald_changes";
-
     private static readonly StoreChangeKind[] Kinds = Enum.GetValues<StoreChangeKind>();
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -34,12 +32,16 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
     private Task? _listener;
     private Task? _dispatcher;
     private int _connections;
+    private int _disposed;
 
     public PostgresStoreChanges(PostgresDatabase database, ILogger<PostgresStoreChanges>? logger = null)
     {
         _database = database;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    /// <summary>The notification channel: <c>herald_changes</c>, or <c>herald_changes_{schema}</c> for a schema of its own.</summary>
+    public string Channel => _database.Channel;
 
     /// <summary>Tells this process's notices from other nodes'.</summary>
     public string NodeTag { get; } = Guid.NewGuid().ToString("N")[..12];
@@ -123,6 +125,12 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _remote.Writer.TryComplete();
         foreach (var task in new[] { _listener, _dispatcher })
