@@ -36,3 +36,5 @@ public sealed class PostgresDeliveryRecoveryStoreTests : DeliveryRecoveryContrac
 public sealed class PostgresRetentionStoreTests : RetentionStoreContract<PostgresStoreProvider>;
 
 public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryStatsStoreTests : DeliveryStatsContract<PostgresStoreProvider>;
