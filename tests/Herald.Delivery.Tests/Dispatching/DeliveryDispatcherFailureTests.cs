@@ -276,6 +276,8 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) => throw new NotSupportedException();
