@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Herald.Core.Webhooks;
 using Herald.Storage;
 
@@ -20,10 +22,15 @@ public sealed class WebhookRegistry
 {
     private const int Stripes = 64;
 
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders = FrozenDictionary<string, string>.Empty;
+
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly Lock _apply = new();
     private readonly IWebhookStore _store;
+
+    // One instance of each event type, domain, realm and operation, however many webhooks share it.
+    private readonly ConcurrentDictionary<string, string> _strings = new(StringComparer.Ordinal);
     private volatile WebhookIndex _index = WebhookIndex.Empty;
     private HashSet<string>? _touchedDuringReload;
     private long _requested;
@@ -62,13 +69,23 @@ public sealed class WebhookRegistry
 
             try
             {
-                var all = await _store.LoadAllAsync(cancellationToken);
+                // Page by page, reusing what is indexed at the same version: a reload of an
+                // unchanged set holds one page of fresh copies at a time, not a second set.
                 var previous = _index;
-                var loaded = new Dictionary<string, IndexedWebhook>(all.Count, StringComparer.Ordinal);
-                foreach (var webhook in all)
+                var loaded = new Dictionary<string, IndexedWebhook>(previous.Count, StringComparer.Ordinal);
+                string? cursor = null;
+                do
                 {
-                    loaded[webhook.Id] = Indexed(webhook, previous.Find(webhook.Id));
+                    var page = await _store.ListAsync(null, new PageRequest(PageRequest.MaxLimit, cursor), cancellationToken);
+                    foreach (var webhook in page.Objects)
+                    {
+                        var old = previous.Find(webhook.Id);
+                        loaded[webhook.Id] = old is not null && old.Webhook.Version == webhook.Version ? old : Indexed(webhook, old);
+                    }
+
+                    cursor = page.Next;
                 }
+                while (cursor is not null);
 
                 lock (_apply)
                 {
@@ -143,6 +160,26 @@ public sealed class WebhookRegistry
         indexed is not null && stored.Version <= indexed.Webhook.Version;
 
     /// <summary>Reuses the compiled filter when the query text did not change.</summary>
-    private static IndexedWebhook Indexed(Webhook webhook, IndexedWebhook? old) =>
-        new(webhook, old is not null && string.Equals(old.Webhook.Query, webhook.Query, StringComparison.Ordinal) ? old.Filter : QueryFilter.For(webhook.Query));
+    private IndexedWebhook Indexed(Webhook webhook, IndexedWebhook? old) =>
+        new(Compact(webhook), old is not null && string.Equals(old.Webhook.Query, webhook.Query, StringComparison.Ordinal) ? old.Filter : QueryFilter.For(webhook.Query));
+
+    /// <summary>
+    /// The webhook with its repeated values shared: at 100,000 webhooks the copies of the same few
+    /// event types, realms and domain ids (and empty header maps) cost tens of MB.
+    /// </summary>
+    private Webhook Compact(Webhook webhook)
+    {
+        var eventType = Shared(webhook.EventType)!;
+        var domain = Shared(webhook.DomainId);
+        var realm = Shared(webhook.Realm);
+        var operation = Shared(webhook.Operation);
+        var ordering = Shared(webhook.Ordering)!;
+        var headers = webhook.Headers.Count == 0 ? NoHeaders : webhook.Headers;
+        return ReferenceEquals(eventType, webhook.EventType) && ReferenceEquals(domain, webhook.DomainId) && ReferenceEquals(realm, webhook.Realm)
+            && ReferenceEquals(operation, webhook.Operation) && ReferenceEquals(ordering, webhook.Ordering) && ReferenceEquals(headers, webhook.Headers)
+            ? webhook
+            : webhook with { EventType = eventType, DomainId = domain, Realm = realm, Operation = operation, Ordering = ordering, Headers = headers };
+    }
+
+    private string? Shared(string? value) => value is null ? null : _strings.GetOrAdd(value, value);
 }

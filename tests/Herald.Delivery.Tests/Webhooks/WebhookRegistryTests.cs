@@ -159,6 +159,35 @@ public sealed class WebhookRegistryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefreshAll_MorePagesThanOne_LoadsEveryWebhookAndKeepsUnchangedInstances()
+    {
+        var ids = Enumerable.Range(0, PageRequest.MaxLimit + 205).Select(i => $"w{i:D5}").ToArray();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, ct) => await Store.InsertAsync(Hook(id), ct));
+        var registry = new WebhookRegistry(Store);
+        await registry.RefreshAsync(None);
+        var before = registry.Current;
+        await Store.UpdateAsync(ids[1100], w => w with { Name = "changed" }, None);
+
+        await registry.RefreshAsync(None);
+
+        Assert.Equal(ids.Length, registry.Current.Count);
+        Assert.All(ids.Where(id => id != ids[1100]), id => Assert.Same(before.Find(id), registry.Current.Find(id)));
+        Assert.Equal("changed", registry.Current.Find(ids[1100])!.Webhook.Name);
+    }
+
+    [Fact]
+    public async Task Indexed_RepeatedValues_AreSharedBetweenWebhooks()
+    {
+        var registry = await LoadedRegistryAsync("a", "b");
+
+        var (a, b) = (registry.Current.Find("a")!.Webhook, registry.Current.Find("b")!.Webhook);
+
+        Assert.Same(a.EventType, b.EventType);
+        Assert.Same(a.DomainId, b.DomainId);
+        Assert.Same(a.Headers, b.Headers);
+    }
+
+    [Fact]
     public async Task FullReload_OverlappingSingleUpdates_KeepsTheNewerVersionAndTheDelete()
     {
         await InsertAsync("a", "b", "c");
@@ -239,7 +268,7 @@ public sealed class WebhookRegistryTests : IAsyncLifetime
         DateModified = DateTimeOffset.UnixEpoch,
     };
 
-    /// <summary>The real store, except for one scripted read and a load that can be held after it read.</summary>
+    /// <summary>The real store, except for one scripted read, and list pages (what a reload reads) that can be held after they were read.</summary>
     private sealed class ScriptedStore(IWebhookStore inner) : IWebhookStore
     {
         public Webhook? NextRead { get; set; }
@@ -248,17 +277,7 @@ public sealed class WebhookRegistryTests : IAsyncLifetime
 
         public TaskCompletionSource LoadRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<IReadOnlyList<Webhook>> LoadAllAsync(CancellationToken cancellationToken)
-        {
-            var all = await inner.LoadAllAsync(cancellationToken);
-            if (HoldLoad is { } hold)
-            {
-                LoadRead.TrySetResult();
-                await hold.Task;
-            }
-
-            return all;
-        }
+        public Task<IReadOnlyList<Webhook>> LoadAllAsync(CancellationToken cancellationToken) => inner.LoadAllAsync(cancellationToken);
 
         public Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken)
         {
@@ -271,7 +290,17 @@ public sealed class WebhookRegistryTests : IAsyncLifetime
             return inner.GetAsync(id, cancellationToken);
         }
 
-        public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken) => inner.ListAsync(domainId, page, cancellationToken);
+        public async Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken)
+        {
+            var read = await inner.ListAsync(domainId, page, cancellationToken);
+            if (HoldLoad is { } hold)
+            {
+                LoadRead.TrySetResult();
+                await hold.Task;
+            }
+
+            return read;
+        }
 
         public Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken) =>
             inner.ListAtAsync(domainId, offset, limit, cancellationToken);
