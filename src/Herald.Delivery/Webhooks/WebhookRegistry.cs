@@ -22,6 +22,9 @@ public sealed class WebhookRegistry
 {
     private const int Stripes = 64;
 
+    /// <summary>Reloads of at least this many webhooks (startup of a large install) end with a compacting collection.</summary>
+    private const int CompactAfterReloadOf = 10_000;
+
     private static readonly IReadOnlyDictionary<string, string> NoHeaders = FrozenDictionary<string, string>.Empty;
 
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
@@ -105,6 +108,14 @@ public sealed class WebhookRegistry
                     }
 
                     _index = new WebhookIndex(loaded.Values);
+                }
+
+                if (loaded.Count >= CompactAfterReloadOf)
+                {
+                    // A reload of many webhooks leaves as much garbage as it kept (rows, JSON,
+                    // decrypted text) in the older generations; give it back now rather than
+                    // carry it until a full collection happens to come.
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 }
             }
             finally
