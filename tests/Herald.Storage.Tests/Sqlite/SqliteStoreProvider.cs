@@ -32,6 +32,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
 
+        public IDeliveryStatsStore Stats => db.Stats;
+
         public async Task<IStoreSet> OpenAgainAsync()
         {
             var services = new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider();
@@ -66,6 +68,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IJobLeases JobLeases => services.GetRequiredService<IJobLeases>();
 
         public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
+
+        public IDeliveryStatsStore Stats => services.GetRequiredService<IDeliveryStatsStore>();
 
         public Task<IStoreSet> OpenAgainAsync() => throw new NotSupportedException("Open again from the first set.");
 
