@@ -12,7 +12,7 @@ namespace Herald.LoadTest;
 internal sealed class HeraldProcess : IAsyncDisposable
 {
     private const int KeptOutputLines = 200;
-    private readonly Process _process;
+    private Process _process;
     private readonly string _directory;
     private readonly Queue<string> _output = new();
 
@@ -111,6 +111,37 @@ internal sealed class HeraldProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops Herald as a service manager does (SIGTERM, waiting for it to exit) and starts it again on
+    /// the same database, port and key; returns how long the new process took from its start to
+    /// answering <c>/readyz</c> with 200.
+    /// </summary>
+    public async Task<TimeSpan> RestartAsync(CancellationToken cancellationToken)
+    {
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        {
+            await term!.WaitForExitAsync(cancellationToken);
+        }
+
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            wait.CancelAfter(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+
+        var info = _process.StartInfo;
+        _process.Dispose();
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        var started = Stopwatch.StartNew();
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilReadyAsync(cancellationToken, TimeSpan.FromMilliseconds(10));
+        return started.Elapsed;
+    }
+
     /// <summary>Peak resident set over the process's life (VmHWM), in bytes.</summary>
     public long PeakRssBytes() => ReadStatusKilobytes("VmHWM:") * 1024;
 
@@ -180,7 +211,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken, TimeSpan? poll = null)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -208,7 +239,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
                 // A slow first answer; ask again.
             }
 
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100), cancellationToken);
         }
 
         throw new TimeoutException($"Herald did not become ready within 60 s:{Environment.NewLine}{RecentOutput}");

@@ -9,6 +9,7 @@ internal enum Scenario
     Ingest,
     Steady,
     Isolation,
+    Definitions,
 }
 
 /// <summary>
@@ -49,6 +50,12 @@ internal sealed record LoadTestOptions
 
     public int WarmupEvents { get; init; } = 20_000;
 
+    /// <summary>Definitions: domains the webhooks are spread over.</summary>
+    public int Domains { get; init; } = 1_000;
+
+    /// <summary>Definitions: list pages fetched per kind of list.</summary>
+    public int ListPages { get; init; } = 200;
+
     public string? ServerDll { get; init; }
 
     public bool Quick { get; init; }
@@ -66,17 +73,19 @@ internal sealed record LoadTestOptions
         Build Herald first:  dotnet build -c Release src/Herald.Server
         Run:                 dotnet run -c Release --project bench/Herald.LoadTest -- --scenario fanout
 
-          --scenario NAME        single | fanout | ingest | steady | isolation  (single)
-          --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1, isolation 10 healthy)
-          --events N             events to publish                              (single 100000, fanout 2000, ingest 100000, isolation 3000 per phase)
+          --scenario NAME        single | fanout | ingest | steady | isolation | definitions  (single)
+          --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1, isolation 10 healthy, definitions 100000)
+          --events N             events to publish                              (single 100000, fanout 2000, ingest 100000, isolation 3000 per phase; definitions: creates, edits and deletes timed, 2000 each)
           --batch B              events per publish request                     (100; steady 1)
-          --publishers P         publish requests in flight                     (8; steady 64 at most)
+          --publishers P         publish requests in flight                     (8; steady 64 at most; definitions: concurrent creates while loading, 16)
           --rate R               publish at R events/s instead of flat out      (steady 1000)
           --duration S           with --rate and no --events: N = R × S         (steady 10)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
           --warmup N             warm-up events before measuring                (20000)
           --timeout S            give up waiting after S seconds (exit code 2)  (300)
+          --domains D            definitions: domains the webhooks spread over  (1000)
+          --list-pages L         definitions: pages fetched per list            (200)
           --hang-timeout S       isolation: hanging webhook's timeout_seconds   (5; its path holds requests S + 5 s)
           --rounds K             isolation: baseline/with-hanging phase pairs   (2, ordered a b, b a, …)
           --server-dll PATH      Herald.Server.dll to start                     (src/Herald.Server/bin/Release/net10.0)
@@ -91,8 +100,9 @@ internal sealed record LoadTestOptions
         Scenario.Ingest => new LoadTestOptions { Scenario = scenario, Webhooks = 0, Events = quick ? 5_000 : 100_000, Batch = 100, Publishers = 8 },
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
         Scenario.Isolation => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 4 : 10, Events = quick ? 500 : 3_000, Batch = 100, Publishers = 8, Rounds = quick ? 1 : 2 },
+        Scenario.Definitions => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 5_000 : 100_000, Domains = quick ? 50 : 1_000, Events = quick ? 200 : 2_000, Batch = 1, Publishers = 16, ListPages = quick ? 50 : 200 },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 20_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Definitions ? 0 : quick ? 10_000 : 100_000, WarmupEvents = scenario is Scenario.Definitions ? 0 : quick ? 500 : 20_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)
@@ -142,7 +152,7 @@ internal sealed record LoadTestOptions
         var scenario = Scenario.Single;
         if (given.Remove("scenario", out var scenarioName) && !Enum.TryParse(scenarioName, ignoreCase: true, out scenario))
         {
-            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady or isolation";
+            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady, isolation or definitions";
             return null;
         }
 
@@ -176,6 +186,8 @@ internal sealed record LoadTestOptions
                 case "timeout": options = options with { Timeout = TimeSpan.FromSeconds(number) }; break;
                 case "hang-timeout": options = options with { HangTimeoutSeconds = number }; break;
                 case "rounds": options = options with { Rounds = number }; break;
+                case "domains": options = options with { Domains = number }; break;
+                case "list-pages": options = options with { ListPages = number }; break;
                 default:
                     error = $"unknown option --{name}";
                     return null;
@@ -197,7 +209,10 @@ internal sealed record LoadTestOptions
             { HangTimeoutSeconds: < 1 or > 60 } => "--hang-timeout must be from 1 to 60 (Herald's timeout_seconds range)",
             { Rounds: < 1 } => "--rounds must be at least 1",
             { Scenario: Scenario.Isolation, Webhooks: < 1 } => "isolation needs at least 1 healthy webhook",
-            _ when (long)options.Webhooks * options.Events > 50_000_000 => "webhooks × events is limited to 50,000,000",
+            { Scenario: Scenario.Definitions, Webhooks: < 1 } => "definitions needs at least 1 webhook",
+            { Scenario: Scenario.Definitions, Domains: < 1 } => "--domains must be at least 1",
+            { Scenario: Scenario.Definitions, ListPages: < 1 } => "--list-pages must be at least 1",
+            _ when options.Scenario != Scenario.Definitions && (long)options.Webhooks * options.Events > 50_000_000 => "webhooks × events is limited to 50,000,000",
             _ => null,
         };
         return error is null ? options : null;

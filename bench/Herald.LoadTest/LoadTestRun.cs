@@ -19,6 +19,11 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             await using var rss = new RssSampler(herald.RssBytes);
             await output.WriteLineAsync($"Herald pid {herald.Id} on {herald.BaseAddress}, receiver on {receiver.BaseUrl}");
 
+            if (options.Scenario == Scenario.Definitions)
+            {
+                return await RunDefinitionsAsync(herald, rss, cancellationToken);
+            }
+
             await WarmUpAsync(api, receiver, herald, cancellationToken);
             if (options.Scenario == Scenario.Isolation)
             {

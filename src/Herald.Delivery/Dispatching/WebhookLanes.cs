@@ -35,14 +35,25 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     /// </summary>
     public (Dictionary<string, int> Capacity, DateTimeOffset? Reopens) Plan(WebhookIndex index, DateTimeOffset now)
     {
-        // Walking every webhook is only needed when the definitions changed, not on every round.
+        // A webhook's lane follows its definition: only the webhooks changed since the last plan
+        // are looked at (the index's change journal), every one only after a rebuilt index.
         if (!ReferenceEquals(index, _planned))
         {
-            foreach (var indexed in index.All)
+            if (_planned?.LastChange.ChangesThrough(index.LastChange) is { } changed)
             {
-                if (indexed.Webhook.MaxConcurrency is not null || indexed.Webhook.RateLimit is not null || _lanes.ContainsKey(indexed.Webhook.Id))
+                foreach (var id in changed)
                 {
-                    For(indexed.Webhook);
+                    if (index.Find(id) is { } indexed)
+                    {
+                        Follow(indexed.Webhook);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var indexed in index.All)
+                {
+                    Follow(indexed.Webhook);
                 }
             }
 
@@ -78,6 +89,15 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         }
 
         return (capacity, reopens);
+    }
+
+    /// <summary>Gives a webhook with limits of its own its lane, and a webhook's lane its current limits.</summary>
+    private void Follow(Webhook webhook)
+    {
+        if (webhook.MaxConcurrency is not null || webhook.RateLimit is not null || _lanes.ContainsKey(webhook.Id))
+        {
+            For(webhook);
+        }
     }
 
     /// <summary>Leaves every lane that holds work (in flight or waiting) out of <paramref name="capacity"/>.</summary>

@@ -27,14 +27,7 @@ internal sealed class HeraldGauges
             "herald.webhooks", () => CountByStatus(registry.Current), "{webhook}", "Webhooks by status.");
     }
 
-    private static IEnumerable<Measurement<int>> CountByStatus(WebhookIndex index)
-    {
-        var counts = new int[Statuses.Length];
-        foreach (var webhook in index.All)
-        {
-            counts[(int)webhook.Webhook.Status]++;
-        }
-
-        return Statuses.Select(s => new Measurement<int>(counts[(int)s], new KeyValuePair<string, object?>("status", s.ToWire())));
-    }
+    // The index keeps its counts by status as it changes: a scrape does not walk every webhook.
+    private static IEnumerable<Measurement<int>> CountByStatus(WebhookIndex index) =>
+        Statuses.Select(s => new Measurement<int>(index.CountOf(s), new KeyValuePair<string, object?>("status", s.ToWire())));
 }

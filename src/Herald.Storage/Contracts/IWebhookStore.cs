@@ -35,6 +35,15 @@ public interface IWebhookStore
     /// <summary>Lists webhooks by creation order; <paramref name="domainId"/> null lists every domain.</summary>
     Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> webhooks by creation order, skipping the first
+    /// <paramref name="offset"/> (numbered pages: iconik's <c>page</c>/<c>per_page</c>);
+    /// <paramref name="domainId"/> null lists every domain. Served from the (domain, id) order, so a
+    /// page costs its offset in index steps, never a read of every webhook.
+    /// </summary>
+    Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many webhooks <paramref name="domainId"/> has (null: every domain); an index count, not a read of the rows.</summary>
     Task<int> CountAsync(string? domainId, CancellationToken cancellationToken);
 
     Task InsertAsync(Webhook webhook, CancellationToken cancellationToken);

@@ -27,17 +27,40 @@ internal sealed class PostgresWebhookStore(PostgresDatabase database, ISecretPro
 
     public async Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken)
     {
-        var items = await database.QueryAsync(
-            SelectAll + " WHERE ($1::text IS NULL OR domain_id = $1) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3",
-            r => WebhookRows.Read(r, protector),
-            cancellationToken,
-            domainId, page.Cursor, page.Limit + 1).ConfigureAwait(false);
+        // One statement per shape, so each is planned on its index ("$1 IS NULL OR ..." is not).
+        var items = (domainId, page.Cursor) switch
+        {
+            (null, null) => await database.QueryAsync(SelectAll + " ORDER BY id LIMIT $1", r => WebhookRows.Read(r, protector), cancellationToken, page.Limit + 1).ConfigureAwait(false),
+            (null, _) => await database.QueryAsync(
+                SelectAll + " WHERE id > $1 ORDER BY id LIMIT $2", r => WebhookRows.Read(r, protector), cancellationToken, page.Cursor, page.Limit + 1).ConfigureAwait(false),
+            (_, null) => await database.QueryAsync(
+                SelectAll + " WHERE domain_id = $1 ORDER BY id LIMIT $2", r => WebhookRows.Read(r, protector), cancellationToken, domainId, page.Limit + 1).ConfigureAwait(false),
+            _ => await database.QueryAsync(
+                SelectAll + " WHERE domain_id = $1 AND id > $2 ORDER BY id LIMIT $3", r => WebhookRows.Read(r, protector), cancellationToken, domainId, page.Cursor, page.Limit + 1).ConfigureAwait(false),
+        };
         return Paging.Cut(items, page.Limit, w => w.Id);
+    }
+
+    public async Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+
+        // The offset is walked on the key index (an index-only scan); only the page's rows are read.
+        return domainId is null
+            ? await database.QueryAsync(
+                SelectAll + " WHERE id IN (SELECT id FROM webhooks ORDER BY id LIMIT $1 OFFSET $2) ORDER BY id",
+                r => WebhookRows.Read(r, protector), cancellationToken, limit, offset).ConfigureAwait(false)
+            : await database.QueryAsync(
+                SelectAll + " WHERE id IN (SELECT id FROM webhooks WHERE domain_id = $1 ORDER BY id LIMIT $2 OFFSET $3) ORDER BY id",
+                r => WebhookRows.Read(r, protector), cancellationToken, domainId, limit, offset).ConfigureAwait(false);
     }
 
     public async Task<int> CountAsync(string? domainId, CancellationToken cancellationToken) =>
         Convert.ToInt32(
-            await database.ScalarAsync("SELECT COUNT(*) FROM webhooks WHERE ($1::text IS NULL OR domain_id = $1)", cancellationToken, domainId).ConfigureAwait(false),
+            domainId is null
+                ? await database.ScalarAsync("SELECT COUNT(*) FROM webhooks", cancellationToken).ConfigureAwait(false)
+                : await database.ScalarAsync("SELECT COUNT(*) FROM webhooks WHERE domain_id = $1", cancellationToken, domainId).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
 
     public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) =>

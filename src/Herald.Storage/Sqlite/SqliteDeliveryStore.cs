@@ -209,12 +209,8 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
             },
             cancellationToken,
             durable: false),
-        result => result.Count switch
-        {
-            0 => [],
-            1 => [new StoreChange(StoreChangeKind.Webhooks, result[0].WebhookId)],
-            _ => [StoreChange.Any(StoreChangeKind.Webhooks)], // several changes: one coalesced notice
-        });
+        // One notice per changed webhook: a null-id notice would make every registry reload them all.
+        result => result.Select(change => change.WebhookId).Distinct(StringComparer.Ordinal).Select(id => new StoreChange(StoreChangeKind.Webhooks, id)));
 
     public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) => changes.AfterAsync(
         writer.ExecuteAsync(

@@ -32,9 +32,15 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
     {
         using var connection = database.Open();
         using var session = new SqliteSession(connection);
-        using var reader = session.Query(
-            SelectAll + " WHERE ($0 IS NULL OR domain_id = $0) AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
-            domainId, page.Cursor, page.Limit + 1);
+
+        // One statement per shape, so each is planned on its index ("$0 IS NULL OR ..." is not).
+        using var reader = (domainId, page.Cursor) switch
+        {
+            (null, null) => session.Query(SelectAll + " ORDER BY id LIMIT $0", page.Limit + 1),
+            (null, _) => session.Query(SelectAll + " WHERE id > $0 ORDER BY id LIMIT $1", page.Cursor, page.Limit + 1),
+            (_, null) => session.Query(SelectAll + " WHERE domain_id = $0 ORDER BY id LIMIT $1", domainId, page.Limit + 1),
+            _ => session.Query(SelectAll + " WHERE domain_id = $0 AND id > $1 ORDER BY id LIMIT $2", domainId, page.Cursor, page.Limit + 1),
+        };
         var items = new List<Webhook>();
         while (reader.Read())
         {
@@ -44,11 +50,36 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
         return Task.FromResult(Paging.Cut(items, page.Limit, w => w.Id));
     }
 
+    public Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var connection = database.Open();
+        using var session = new SqliteSession(connection);
+
+        // The offset is walked on an index that holds only keys (the primary key's, or (domain_id,
+        // id)); only the page's rows are read in full.
+        using var reader = domainId is null
+            ? session.Query(SelectAll + " WHERE id IN (SELECT id FROM webhooks ORDER BY id LIMIT $0 OFFSET $1) ORDER BY id", limit, offset)
+            : session.Query(
+                SelectAll + " WHERE id IN (SELECT id FROM webhooks WHERE domain_id = $0 ORDER BY id LIMIT $1 OFFSET $2) ORDER BY id",
+                domainId, limit, offset);
+        var items = new List<Webhook>(Math.Min(limit, 1000));
+        while (reader.Read())
+        {
+            items.Add(WebhookRows.Read(reader, protector));
+        }
+
+        return Task.FromResult<IReadOnlyList<Webhook>>(items);
+    }
+
     public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
         using var session = new SqliteSession(connection);
-        var count = session.Scalar("SELECT COUNT(*) FROM webhooks WHERE ($0 IS NULL OR domain_id = $0)", domainId);
+        var count = domainId is null
+            ? session.Scalar("SELECT COUNT(*) FROM webhooks")
+            : session.Scalar("SELECT COUNT(*) FROM webhooks WHERE domain_id = $0", domainId);
         return Task.FromResult(Convert.ToInt32(count, System.Globalization.CultureInfo.InvariantCulture));
     }
 

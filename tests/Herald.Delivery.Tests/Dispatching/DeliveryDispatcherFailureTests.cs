@@ -274,7 +274,15 @@ public sealed class DeliveryDispatcherFailureTests : IAsyncDisposable
 
         public Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken) => Task.FromResult(webhooks.FirstOrDefault(w => w.Id == id));
 
-        public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken)
+        {
+            var rest = webhooks.Where(w => (domainId is null || w.DomainId == domainId) && (page.Cursor is null || string.CompareOrdinal(w.Id, page.Cursor) > 0))
+                .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
+            var objects = rest.Take(page.Limit).ToList();
+            return Task.FromResult(new Page<Webhook>(objects, rest.Count > page.Limit ? objects[^1].Id : null));
+        }
+
+        public Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

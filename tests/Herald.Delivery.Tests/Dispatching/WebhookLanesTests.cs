@@ -308,6 +308,39 @@ public sealed class WebhookLanesTests
         Assert.Empty(lanes.All);
     }
 
+    [Fact]
+    public void Plan_IndexChangedOneWebhookAtATime_VisitsOnlyTheChangedWebhooks()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a") with { MaxConcurrency = 4 }, Hook("b"));
+        Assert.True(lanes.Plan(index, T0).Capacity.ContainsKey("a"));
+
+        // Put a's lane out of step with its definition (default limits): only a walk over every
+        // webhook would set it back to 4 and list its room again.
+        lanes.For(Hook("a"));
+        var derived = index.With(new IndexedWebhook(Hook("b") with { MaxConcurrency = 2 }, null)).With(new IndexedWebhook(Hook("c") with { RateLimit = 5 }, null));
+        var (capacity, _) = lanes.Plan(derived, T0);
+
+        Assert.False(capacity.ContainsKey("a"));
+        Assert.Equal(WebhookLane.InitialRoom(2, Options()), capacity["b"]);
+        Assert.True(capacity.ContainsKey("c"));
+        Assert.Equal(3, lanes.All.Count());
+    }
+
+    [Fact]
+    public void Plan_IndexNotDerivedFromThePlannedOne_LooksAtEveryWebhook()
+    {
+        var lanes = new WebhookLanes(Options());
+        var start = Index(Hook("a"), Hook("b"));
+        Assert.True(lanes.Plan(start.With(new IndexedWebhook(Hook("b") with { MaxConcurrency = 2 }, null)), T0).Capacity.ContainsKey("b"));
+
+        // A second snapshot derived from the same start knows nothing of b's limit.
+        var (capacity, _) = lanes.Plan(start.With(new IndexedWebhook(Hook("c") with { MaxConcurrency = 3 }, null)), T0);
+
+        Assert.Equal(["c"], capacity.Keys);
+        Assert.Equal(WebhookLane.InitialRoom(3, Options()), capacity["c"]);
+    }
+
     private static Webhook Hook(string id) => new()
     {
         Id = id,

@@ -150,6 +150,61 @@ public sealed class IconikWebhooksApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_PagesAndCounts_PerDomainAndForTheAdmin()
+    {
+        const string domainA = "bf0b8c12-7ccc-11e7-8d93-0a580a00022b";
+        const string domainB = "1297c8b6-3563-11e7-adf1-6c4008b85488";
+        var inA = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            inA.Add((await _iconik.JsonAsync(HttpMethod.Post, Webhooks, new { url = "https://example.com/a", event_type = "assets", system_domain_id = domainA }, HttpStatusCode.Created)).GetProperty("id").GetString()!);
+            if (i < 3)
+            {
+                await _iconik.JsonAsync(HttpMethod.Post, Webhooks, new { url = "https://example.com/b", event_type = "assets", system_domain_id = domainB }, HttpStatusCode.Created);
+            }
+
+            if (i < 2)
+            {
+                await _iconik.JsonAsync(HttpMethod.Post, Webhooks, new { url = "https://example.com/g", event_type = "assets" }, HttpStatusCode.Created);
+            }
+        }
+
+        var key = await _herald.Client.JsonAsync(HttpMethod.Post, "api/v1/keys", JsonSerializer.Serialize(new { domain_id = domainA }), HttpStatusCode.Created);
+        using var tenant = new IconikClient(_herald.BaseUrl, key.GetProperty("key").GetString());
+
+        var pages = new List<JsonElement>();
+        for (var page = 1; page <= 4; page++)
+        {
+            pages.Add(await tenant.JsonAsync(HttpMethod.Get, $"{Webhooks}?per_page=2&page={page}"));
+        }
+
+        Assert.Equal(inA, pages.SelectMany(p => p.GetProperty("objects").EnumerateArray()).Select(w => w.GetProperty("id").GetString()));
+        Assert.All(pages, p => Assert.Equal((5, 3, 2), (p.GetProperty("total").GetInt32(), p.GetProperty("pages").GetInt32(), p.GetProperty("per_page").GetInt32())));
+        Assert.Equal(0, pages[3].GetProperty("objects").GetArrayLength());
+
+        var admin = await _iconik.JsonAsync(HttpMethod.Get, $"{Webhooks}?per_page=4&page=3");
+        Assert.Equal((10, 3, 2), (admin.GetProperty("total").GetInt32(), admin.GetProperty("pages").GetInt32(), admin.GetProperty("objects").GetArrayLength()));
+
+        var (deleted, _) = await _iconik.SendAsync(HttpMethod.Delete, $"{Webhooks}{inA[0]}/");
+        Assert.Equal(HttpStatusCode.NoContent, deleted);
+        var after = await tenant.JsonAsync(HttpMethod.Get, $"{Webhooks}?per_page=2&page=2");
+        Assert.Equal(inA[3..5], after.GetProperty("objects").EnumerateArray().Select(w => w.GetProperty("id").GetString()));
+        Assert.Equal((4, 2), (after.GetProperty("total").GetInt32(), after.GetProperty("pages").GetInt32()));
+        Assert.Equal(9, (await _iconik.JsonAsync(HttpMethod.Get, Webhooks)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task List_PageFarBeyondTheEnd_EmptyWithTheCounts()
+    {
+        await _iconik.JsonAsync(HttpMethod.Post, Webhooks, new { url = "https://example.com/h", event_type = "assets" }, HttpStatusCode.Created);
+
+        var list = await _iconik.JsonAsync(HttpMethod.Get, $"{Webhooks}?per_page=1000&page=2147483647");
+
+        Assert.Equal(0, list.GetProperty("objects").GetArrayLength());
+        Assert.Equal((1, 1, 2147483647), (list.GetProperty("total").GetInt32(), list.GetProperty("pages").GetInt32(), list.GetProperty("page").GetInt32()));
+    }
+
+    [Fact]
     public async Task DomainKey_SeesAndCreatesOnlyInItsDomain()
     {
         const string domainA = "bf0b8c12-7ccc-11e7-8d93-0a580a00022b";

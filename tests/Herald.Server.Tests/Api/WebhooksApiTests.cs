@@ -171,6 +171,36 @@ public sealed class WebhooksApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_DomainKey_PagesThroughItsOwnDomainOnly()
+    {
+        const string domain = "bf0b8c12-7ccc-11e7-8d93-0a580a00022b";
+        var own = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            own.Add((await _herald.Client.CreateWebhookAsync(new { event_type = "assets", url = $"https://e.com/{i}", domain_id = domain })).GetProperty("id").GetString()!);
+            await _herald.Client.CreateWebhookAsync(new { event_type = "assets", url = $"https://e.com/other/{i}", domain_id = "1297c8b6-3563-11e7-adf1-6c4008b85488" });
+            await _herald.Client.CreateWebhookAsync(new { event_type = "assets", url = $"https://e.com/global/{i}" });
+        }
+
+        var key = await _herald.Client.JsonAsync(HttpMethod.Post, "api/v1/keys", JsonSerializer.Serialize(new { domain_id = domain }), HttpStatusCode.Created);
+        using var tenant = _herald.CreateClient(key.GetProperty("key").GetString()!);
+        var seen = new List<string>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await tenant.GetAsync("api/v1/webhooks?limit=2" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
+            seen.AddRange(page.GetProperty("objects").EnumerateArray().Select(w => w.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(own.Order(StringComparer.Ordinal), seen);
+        Assert.Equal(3, pages);
+    }
+
+    [Fact]
     public async Task RotateSecret_Webhook_ReturnsNewSecretAndBothSign()
     {
         await using var receiver = await TestReceiver.StartAsync();

@@ -536,6 +536,9 @@ public abstract class MultiWriterContract<TProvider> : StoreContract<TProvider>
 
         public Task<Page<Webhook>> ListAsync(string? domainId, PageRequest page, CancellationToken cancellationToken) => inner.ListAsync(domainId, page, cancellationToken);
 
+        public Task<IReadOnlyList<Webhook>> ListAtAsync(string? domainId, int offset, int limit, CancellationToken cancellationToken) =>
+            inner.ListAtAsync(domainId, offset, limit, cancellationToken);
+
         public Task<int> CountAsync(string? domainId, CancellationToken cancellationToken) => inner.CountAsync(domainId, cancellationToken);
 
         public Task InsertAsync(Webhook webhook, CancellationToken cancellationToken) => inner.InsertAsync(webhook, cancellationToken);

@@ -146,6 +146,54 @@ public abstract class WebhookStoreContract<TProvider> : StoreContract<TProvider>
     }
 
     [Fact]
+    public async Task ListAtAsync_DomainOffsetAndLimit_ThatDomainsWebhooksInIdOrder()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            await InsertWebhookAsync($"a{i}", domainId: "dom-a");
+            await InsertWebhookAsync($"b{i}", domainId: "dom-b");
+        }
+
+        Assert.Equal(["a0", "a1", "a2"], (await Webhooks.ListAtAsync("dom-a", 0, 3, None)).Select(w => w.Id));
+        Assert.Equal(["a3", "a4", "a5"], (await Webhooks.ListAtAsync("dom-a", 3, 3, None)).Select(w => w.Id));
+        Assert.Equal(["a6"], (await Webhooks.ListAtAsync("dom-a", 6, 3, None)).Select(w => w.Id));
+        Assert.Empty(await Webhooks.ListAtAsync("dom-a", 7, 3, None));
+        Assert.Empty(await Webhooks.ListAtAsync("dom-z", 0, 3, None));
+    }
+
+    [Fact]
+    public async Task ListAtAsync_EveryDomain_IncludesGlobalOnesInIdOrderWithWholeRows()
+    {
+        await InsertWebhookAsync("c", domainId: "dom-b");
+        await InsertWebhookAsync("a", domainId: "dom-a");
+        await InsertWebhookAsync("b");
+        await InsertWebhookAsync("d", WebhookStatus.Paused);
+
+        var page = await Webhooks.ListAtAsync(null, 1, 3, None);
+
+        Assert.Equal(["b", "c", "d"], page.Select(w => w.Id));
+        Assert.Equal([null, "dom-b", null], page.Select(w => w.DomainId));
+        Assert.Equal(WebhookStatus.Paused, page[2].Status);
+        var stored = await GetWebhookAsync("c");
+        Assert.Equal((stored.Url, stored.EventType, stored.Version, stored.Secrets.Single().Secret), (page[1].Url, page[1].EventType, page[1].Version, page[1].Secrets.Single().Secret));
+    }
+
+    [Fact]
+    public async Task CountAsync_DomainsAndEverything_FollowInsertsAndDeletes()
+    {
+        await InsertWebhookAsync("a1", domainId: "dom-a");
+        await InsertWebhookAsync("a2", domainId: "dom-a");
+        await InsertWebhookAsync("b1", domainId: "dom-b");
+        await InsertWebhookAsync("g");
+
+        Assert.Equal((2, 1, 0, 4), (await Webhooks.CountAsync("dom-a", None), await Webhooks.CountAsync("dom-b", None), await Webhooks.CountAsync("dom-z", None), await Webhooks.CountAsync(null, None)));
+
+        Assert.True(await Webhooks.DeleteAsync("a1", DateTimeOffset.UnixEpoch, None));
+
+        Assert.Equal((1, 3), (await Webhooks.CountAsync("dom-a", None), await Webhooks.CountAsync(null, None)));
+    }
+
+    [Fact]
     public async Task ListAsync_ExactlyOnePageFull_NoNextCursor()
     {
         await InsertWebhookAsync("a");
