@@ -3,10 +3,11 @@ using Herald.Core.Deliveries;
 namespace Herald.Storage;
 
 /// <summary>
-/// Who takes fresh deliveries straight from an ingest: <see cref="Room"/> says how many of a
-/// webhook's new deliveries its lane takes now (0: none; asked at most once per webhook per batch).
+/// Who takes fresh deliveries straight from an ingest: <see cref="Room"/> is given a webhook and how
+/// many fresh deliveries the batch has for it, and says how many of them its lane takes now (0:
+/// none); it is asked once per webhook per batch.
 /// </summary>
-public sealed record HandOffRequest(string Owner, TimeSpan Lease, Func<string, int> Room);
+public sealed record HandOffRequest(string Owner, TimeSpan Lease, Func<string, int, int> Room);
 
 /// <summary>What an ingest stored, and the deliveries it leased to the hand-off's owner until <see cref="LeaseUntil"/>.</summary>
 public sealed record HandOffResult(IngestResult Result, IReadOnlyList<NewDelivery> Leased, DateTimeOffset LeaseUntil);

@@ -84,6 +84,7 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
         // webhook), not once per delivery.
         var held = new Dictionary<string, long?>(StringComparer.Ordinal);
         var rooms = new Dictionary<string, int>(StringComparer.Ordinal);
+        Dictionary<string, int>? fresh = null;
         foreach (var delivery in batch.Deliveries)
         {
             if (!held.TryGetValue(delivery.WebhookId, out var flag))
@@ -106,7 +107,7 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
             if (value == 0 && handOff is var (request, leased, until))
             {
                 // Ordered deliveries never skip the claim: it alone knows what waits on an earlier one.
-                var room = delivery.Ordered || due > now ? 0 : rooms.TryGetValue(delivery.WebhookId, out var left) ? left : request.Room(delivery.WebhookId);
+                var room = delivery.Ordered || due > now ? 0 : rooms.TryGetValue(delivery.WebhookId, out var left) ? left : request.Room(delivery.WebhookId, (fresh ??= Fresh(batch, now))[delivery.WebhookId]);
                 if (room > 0)
                 {
                     leases.Add(new SqliteLease(delivery.Id, delivery.WebhookId, request.Owner, until, delivery.ObjectId, Ordered: false));
@@ -137,5 +138,20 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
         }
 
         return new IngestResult(ids, Replayed: false);
+    }
+
+    /// <summary>Per webhook, how many deliveries of the batch could be handed off (due now, not ordered).</summary>
+    private static Dictionary<string, int> Fresh(IngestBatch batch, long now)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var delivery in batch.Deliveries)
+        {
+            if (!delivery.Ordered && UnixTime.ToMs(delivery.NextAttemptAt) <= now)
+            {
+                counts[delivery.WebhookId] = counts.GetValueOrDefault(delivery.WebhookId) + 1;
+            }
+        }
+
+        return counts;
     }
 }
