@@ -164,6 +164,7 @@ internal sealed partial class SqliteDeliveryStore
     private int Candidates(SqliteSession session, List<ClaimRow> rows, string webhookId, long nowMs, long bound, int limit)
     {
         var found = 0;
+        leases.Visited();
         using var reader = session.Rows(
             """
             SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at, x.ordered FROM deliveries x

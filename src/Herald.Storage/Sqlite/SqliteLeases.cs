@@ -29,6 +29,12 @@ internal sealed class SqliteLeases
     private readonly Dictionary<string, WebhookWork> _webhooks = new(StringComparer.Ordinal);
     private readonly SortedSet<(long Key, string WebhookId)> _due = new(DueOrder.Instance);
 
+    /// <summary>How many times a claim has walked a webhook's deliveries (diagnostics: what claims cost).</summary>
+    public long Visits { get; private set; }
+
+    /// <summary>Counts one claim walk of a webhook's deliveries.</summary>
+    public void Visited() => Visits++;
+
     /// <summary>Whether the due set has been built from the database (on the first claim or recovery).</summary>
     public bool Loaded { get; private set; }
 
