@@ -9,6 +9,7 @@ internal enum Scenario
     Ingest,
     Steady,
     Isolation,
+    Backlog,
 }
 
 /// <summary>
@@ -49,6 +50,9 @@ internal sealed record LoadTestOptions
 
     public int WarmupEvents { get; init; } = 20_000;
 
+    /// <summary>Backlog: deliveries held on the paused webhook.</summary>
+    public int Backlog { get; init; } = 1_000_000;
+
     public string? ServerDll { get; init; }
 
     public bool Quick { get; init; }
@@ -66,13 +70,14 @@ internal sealed record LoadTestOptions
         Build Herald first:  dotnet build -c Release src/Herald.Server
         Run:                 dotnet run -c Release --project bench/Herald.LoadTest -- --scenario fanout
 
-          --scenario NAME        single | fanout | ingest | steady | isolation  (single)
+          --scenario NAME        single | fanout | ingest | steady | isolation | backlog  (single)
           --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1, isolation 10 healthy)
           --events N             events to publish                              (single 100000, fanout 2000, ingest 100000, isolation 3000 per phase)
           --batch B              events per publish request                     (100; steady 1)
           --publishers P         publish requests in flight                     (8; steady 64 at most)
-          --rate R               publish at R events/s instead of flat out      (steady 1000)
-          --duration S           with --rate and no --events: N = R × S         (steady 10)
+          --rate R               publish at R events/s instead of flat out      (steady 1000, backlog 1000)
+          --duration S           with --rate and no --events: N = R × S         (steady 10, backlog 30)
+          --backlog N            backlog: deliveries held on a paused webhook   (1000000)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
           --warmup N             warm-up events before measuring                (20000)
@@ -91,8 +96,9 @@ internal sealed record LoadTestOptions
         Scenario.Ingest => new LoadTestOptions { Scenario = scenario, Webhooks = 0, Events = quick ? 5_000 : 100_000, Batch = 100, Publishers = 8 },
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
         Scenario.Isolation => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 4 : 10, Events = quick ? 500 : 3_000, Batch = 100, Publishers = 8, Rounds = quick ? 1 : 2 },
+        Scenario.Backlog => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 30_000, Batch = 1, Publishers = 64, Rate = 1_000, Backlog = quick ? 20_000 : 1_000_000, Timeout = TimeSpan.FromMinutes(15) },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 20_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Backlog ? 0 : quick ? 10_000 : 100_000, WarmupEvents = quick ? 500 : 20_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)
@@ -142,7 +148,7 @@ internal sealed record LoadTestOptions
         var scenario = Scenario.Single;
         if (given.Remove("scenario", out var scenarioName) && !Enum.TryParse(scenarioName, ignoreCase: true, out scenario))
         {
-            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady or isolation";
+            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady, isolation or backlog";
             return null;
         }
 
@@ -176,6 +182,7 @@ internal sealed record LoadTestOptions
                 case "timeout": options = options with { Timeout = TimeSpan.FromSeconds(number) }; break;
                 case "hang-timeout": options = options with { HangTimeoutSeconds = number }; break;
                 case "rounds": options = options with { Rounds = number }; break;
+                case "backlog": options = options with { Backlog = number }; break;
                 default:
                     error = $"unknown option --{name}";
                     return null;
@@ -196,6 +203,7 @@ internal sealed record LoadTestOptions
             { Timeout.TotalSeconds: < 1 } => "--timeout must be at least 1",
             { HangTimeoutSeconds: < 1 or > 60 } => "--hang-timeout must be from 1 to 60 (Herald's timeout_seconds range)",
             { Rounds: < 1 } => "--rounds must be at least 1",
+            { Scenario: Scenario.Backlog, Backlog: < 1 } => "--backlog must be at least 1",
             { Scenario: Scenario.Isolation, Webhooks: < 1 } => "isolation needs at least 1 healthy webhook",
             _ when (long)options.Webhooks * options.Events > 50_000_000 => "webhooks × events is limited to 50,000,000",
             _ => null,
