@@ -31,6 +31,13 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
                     "UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $0",
                     id, UnixTime.ToMs(now));
                 leases.CancelInFlight(id);
+
+                // An ordered delivery cancelled releases the next one of its object: look again.
+                if (session.Scalar("SELECT webhook_id FROM deliveries WHERE id = $0 AND ordered = 1", id) is string webhookId)
+                {
+                    leases.Lower(webhookId, long.MinValue);
+                }
+
                 return CancelOutcome.Cancelled;
             },
             cancellationToken);
@@ -54,6 +61,7 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
                         """,
                         webhookId, nowMs, BatchSize);
                     CancelledInFlight(session, leases, webhookId);
+                    leases.Lower(webhookId, long.MinValue);
                     return cancelled;
                 },
                 cancellationToken);

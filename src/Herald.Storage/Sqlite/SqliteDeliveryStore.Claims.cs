@@ -100,6 +100,17 @@ internal sealed partial class SqliteDeliveryStore
             taken.Add(lease);
         }
 
+        var last = new Dictionary<string, ClaimRow>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            last[row.WebhookId] = row;
+        }
+
+        foreach (var (webhookId, row) in last)
+        {
+            leases.Advance(webhookId, row.Due, row.RowId);
+        }
+
         foreach (var (webhookId, exhausted) in visits)
         {
             long? left = null;
@@ -141,7 +152,7 @@ internal sealed partial class SqliteDeliveryStore
             claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil), stored.TraceParent, stored.TraceState));
         }
 
-        return new ClaimResult(claimed, NextDueAfter(session, request, nowMs) is { } next ? UnixTime.FromMs(next) : null);
+        return new ClaimResult(claimed, NextDueAfter(session, request, nowMs, full: rows.Count == request.Max && request.Max > 0) is { } next ? UnixTime.FromMs(next) : null);
     }
 
     private static void SortAndCut(List<ClaimRow> rows, List<ClaimRow> cut, int max)
@@ -165,16 +176,17 @@ internal sealed partial class SqliteDeliveryStore
     {
         var found = 0;
         leases.Visited();
+        var (fromDue, fromRowId) = leases.CursorOf(webhookId, nowMs) ?? (long.MinValue, long.MinValue);
         using var reader = session.Rows(
             """
             SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at, x.ordered FROM deliveries x
-            WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0
+            WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND (x.next_attempt_at, x.rowid) > ($2, $3)
               AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM deliveries e
                   WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
             ORDER BY x.next_attempt_at, x.rowid
             """,
-            webhookId, bound);
+            webhookId, bound, fromDue, fromRowId);
         while (found < limit && reader.Read())
         {
             var id = reader.GetString(1);
@@ -202,13 +214,14 @@ internal sealed partial class SqliteDeliveryStore
     /// first webhook of the due set beyond now (its bound checked against the rows, as a bound may
     /// be stale-low), and for webhooks still due now (left out of the claim) their next one.
     /// </summary>
-    private long? NextDueAfter(SqliteSession session, ClaimRequest request, long nowMs)
+    private long? NextDueAfter(SqliteSession session, ClaimRequest request, long nowMs, bool full)
     {
         long? next = null;
         var dueNow = new List<string>();
         foreach (var (key, webhookId) in leases.Due)
         {
-            if (key > nowMs || dueNow.Count == NextDueLookups)
+            // A full claim is followed by another at once: what is due later does not matter yet.
+            if (key > nowMs || dueNow.Count == NextDueLookups || full)
             {
                 break;
             }

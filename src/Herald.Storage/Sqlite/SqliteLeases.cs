@@ -131,8 +131,10 @@ internal sealed class SqliteLeases
             work.RemoveLease(lease);
             if (lease.Ordered)
             {
-                // Later deliveries of its object were waiting on it: look again at the next claim.
+                // Later deliveries of its object were waiting on it (passed over by earlier walks):
+                // look again, from the start, at the next claim.
                 work.Pending = long.MinValue;
+                work.Cursor = null;
             }
 
             Rekey(lease.WebhookId, work);
@@ -211,6 +213,11 @@ internal sealed class SqliteLeases
             }
 
             var work = Work(webhookId);
+            if (work.Cursor is { } cursor && due <= cursor.Due)
+            {
+                work.Cursor = null;
+            }
+
             if (work.Pending is not { } pending || due < pending)
             {
                 work.Pending = due;
@@ -231,7 +238,47 @@ internal sealed class SqliteLeases
     }
 
     /// <summary>The webhook holds (paused, disabled, deleted): none of its pending deliveries is claimable.</summary>
-    public void Hold(string webhookId) => SetPending(webhookId, null);
+    public void Hold(string webhookId)
+    {
+        lock (_gate)
+        {
+            Work(webhookId).Cursor = null;
+            SetPending(webhookId, null);
+        }
+    }
+
+    /// <summary>
+    /// Where the next walk of the webhook's deliveries starts: every unleased claimable delivery
+    /// comes after the last one a claim took, in (due, rowid) order, so a walk does not pass over
+    /// the deliveries in flight again. Anything that may put one before it (a release or retry due
+    /// no later, a lease that ran out, an ordered delivery released) resets it.
+    /// </summary>
+    public (long Due, long RowId)? CursorOf(string webhookId, long nowMs)
+    {
+        lock (_gate)
+        {
+            if (!_webhooks.TryGetValue(webhookId, out var work))
+            {
+                return null;
+            }
+
+            if (work.Leases.Count > 0 && work.MinUntil <= nowMs)
+            {
+                work.Cursor = null;
+            }
+
+            return work.Cursor;
+        }
+    }
+
+    /// <summary>A claim took the webhook's deliveries up to (<paramref name="due"/>, <paramref name="rowId"/>).</summary>
+    public void Advance(string webhookId, long due, long rowId)
+    {
+        lock (_gate)
+        {
+            Work(webhookId).Cursor = (due, rowId);
+        }
+    }
 
     /// <summary>The earliest end of the webhook's leases; null when it has none.</summary>
     public long? LeaseEnd(string webhookId)
@@ -314,6 +361,7 @@ internal sealed class SqliteLeases
     {
         public long? Pending;
         public long? Key;
+        public (long Due, long RowId)? Cursor;
         public long MinUntil = long.MaxValue;
         public Dictionary<string, int>? OrderedObjects;
         public readonly Dictionary<string, SqliteLease> Leases = new(StringComparer.Ordinal);
