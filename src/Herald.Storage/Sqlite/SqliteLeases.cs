@@ -363,13 +363,23 @@ internal sealed class SqliteLeases
         public long? Key;
         public (long Due, long RowId)? Cursor;
         public long MinUntil = long.MaxValue;
+        public int AtMin;
         public Dictionary<string, int>? OrderedObjects;
         public readonly Dictionary<string, SqliteLease> Leases = new(StringComparer.Ordinal);
 
         public void AddLease(SqliteLease lease)
         {
             Leases[lease.DeliveryId] = lease;
-            MinUntil = Math.Min(MinUntil, lease.Until);
+            if (lease.Until < MinUntil)
+            {
+                MinUntil = lease.Until;
+                AtMin = 1;
+            }
+            else if (lease.Until == MinUntil)
+            {
+                AtMin++;
+            }
+
             if (lease.Ordered && lease.ObjectId is { } objectId)
             {
                 OrderedObjects ??= new Dictionary<string, int>(StringComparer.Ordinal);
@@ -394,14 +404,22 @@ internal sealed class SqliteLeases
 
             if (Leases.Count == 0)
             {
-                MinUntil = long.MaxValue;
+                (MinUntil, AtMin) = (long.MaxValue, 0);
             }
-            else if (lease.Until == MinUntil)
+            else if (lease.Until == MinUntil && --AtMin == 0)
             {
+                // The last lease at the earliest end went (a claim's leases share one end): find the next.
                 MinUntil = long.MaxValue;
                 foreach (var other in Leases.Values)
                 {
-                    MinUntil = Math.Min(MinUntil, other.Until);
+                    if (other.Until < MinUntil)
+                    {
+                        (MinUntil, AtMin) = (other.Until, 1);
+                    }
+                    else if (other.Until == MinUntil)
+                    {
+                        AtMin++;
+                    }
                 }
             }
         }
