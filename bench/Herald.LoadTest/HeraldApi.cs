@@ -23,6 +23,29 @@ internal sealed class HeraldApi : IDisposable
     public Task<string> CreateWebhookAsync(string name, string url, string eventType, CancellationToken cancellationToken) =>
         CreateWebhookAsync(name, url, eventType, timeoutSeconds: null, cancellationToken);
 
+    /// <summary>Creates a webhook in the given status (e.g. <c>PAUSED</c>).</summary>
+    public async Task<string> CreateWebhookAsync(string name, string url, string eventType, string status, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync(Webhooks, new { name, url, event_type = eventType, status }, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"creating webhook {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Pauses or resumes a webhook (<c>PATCH {"status": …}</c>).</summary>
+    public async Task SetWebhookStatusAsync(string id, string status, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PatchAsJsonAsync(new Uri($"/api/v1/webhooks/{id}", UriKind.Relative), new { status }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"setting webhook {id} to {status} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     /// <summary>Creates a webhook; <paramref name="timeoutSeconds"/> null keeps Herald's default per-attempt timeout.</summary>
     public async Task<string> CreateWebhookAsync(string name, string url, string eventType, int? timeoutSeconds, CancellationToken cancellationToken)
     {

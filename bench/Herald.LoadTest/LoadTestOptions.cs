@@ -10,6 +10,7 @@ internal enum Scenario
     Steady,
     Isolation,
     Definitions,
+    Backlog,
 }
 
 /// <summary>
@@ -56,6 +57,9 @@ internal sealed record LoadTestOptions
     /// <summary>Definitions: list pages fetched per kind of list.</summary>
     public int ListPages { get; init; } = 200;
 
+    /// <summary>Backlog: deliveries held on the paused webhook.</summary>
+    public int Backlog { get; init; } = 1_000_000;
+
     public string? ServerDll { get; init; }
 
     public bool Quick { get; init; }
@@ -73,13 +77,14 @@ internal sealed record LoadTestOptions
         Build Herald first:  dotnet build -c Release src/Herald.Server
         Run:                 dotnet run -c Release --project bench/Herald.LoadTest -- --scenario fanout
 
-          --scenario NAME        single | fanout | ingest | steady | isolation | definitions  (single)
+          --scenario NAME        single | fanout | ingest | steady | isolation | definitions | backlog  (single)
           --webhooks W           webhooks subscribed to "assets"                (single 1, fanout 100, ingest 0, steady 1, isolation 10 healthy, definitions 100000)
           --events N             events to publish                              (single 100000, fanout 2000, ingest 100000, isolation 3000 per phase; definitions: creates, edits and deletes timed, 2000 each)
           --batch B              events per publish request                     (100; steady 1)
           --publishers P         publish requests in flight                     (8; steady 64 at most; definitions: concurrent creates while loading, 16)
-          --rate R               publish at R events/s instead of flat out      (steady 1000)
-          --duration S           with --rate and no --events: N = R × S         (steady 10)
+          --rate R               publish at R events/s instead of flat out      (steady 1000, backlog 1000)
+          --duration S           with --rate and no --events: N = R × S         (steady 10, backlog 30)
+          --backlog N            backlog: deliveries held on a paused webhook   (1000000)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
           --warmup N             warm-up events before measuring                (20000)
@@ -101,8 +106,9 @@ internal sealed record LoadTestOptions
         Scenario.Steady => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 10_000, Batch = 1, Publishers = 64, Rate = 1_000 },
         Scenario.Isolation => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 4 : 10, Events = quick ? 500 : 3_000, Batch = 100, Publishers = 8, Rounds = quick ? 1 : 2 },
         Scenario.Definitions => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 5_000 : 100_000, Domains = quick ? 50 : 1_000, Events = quick ? 200 : 2_000, Batch = 1, Publishers = 16, ListPages = quick ? 50 : 200 },
+        Scenario.Backlog => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 30_000, Batch = 1, Publishers = 64, Rate = 1_000, Backlog = quick ? 20_000 : 1_000_000, Timeout = TimeSpan.FromMinutes(15) },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Definitions ? 0 : quick ? 10_000 : 100_000, WarmupEvents = scenario is Scenario.Definitions ? 0 : quick ? 500 : 20_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Definitions or Scenario.Backlog ? 0 : quick ? 10_000 : 100_000, WarmupEvents = scenario is Scenario.Definitions ? 0 : quick ? 500 : 20_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)
@@ -152,7 +158,7 @@ internal sealed record LoadTestOptions
         var scenario = Scenario.Single;
         if (given.Remove("scenario", out var scenarioName) && !Enum.TryParse(scenarioName, ignoreCase: true, out scenario))
         {
-            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady, isolation or definitions";
+            error = $"unknown scenario '{scenarioName}'; expected single, fanout, ingest, steady, isolation, definitions or backlog";
             return null;
         }
 
@@ -188,6 +194,7 @@ internal sealed record LoadTestOptions
                 case "rounds": options = options with { Rounds = number }; break;
                 case "domains": options = options with { Domains = number }; break;
                 case "list-pages": options = options with { ListPages = number }; break;
+                case "backlog": options = options with { Backlog = number }; break;
                 default:
                     error = $"unknown option --{name}";
                     return null;
@@ -208,6 +215,7 @@ internal sealed record LoadTestOptions
             { Timeout.TotalSeconds: < 1 } => "--timeout must be at least 1",
             { HangTimeoutSeconds: < 1 or > 60 } => "--hang-timeout must be from 1 to 60 (Herald's timeout_seconds range)",
             { Rounds: < 1 } => "--rounds must be at least 1",
+            { Scenario: Scenario.Backlog, Backlog: < 1 } => "--backlog must be at least 1",
             { Scenario: Scenario.Isolation, Webhooks: < 1 } => "isolation needs at least 1 healthy webhook",
             { Scenario: Scenario.Definitions, Webhooks: < 1 } => "definitions needs at least 1 webhook",
             { Scenario: Scenario.Definitions, Domains: < 1 } => "--domains must be at least 1",

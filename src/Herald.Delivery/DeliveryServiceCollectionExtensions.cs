@@ -32,6 +32,7 @@ public static class DeliveryServiceCollectionExtensions
         });
         services.TryAddSingleton(RetryJitter.Shared);
         services.AddSingleton<WebhookRegistry>();
+        services.AddSingleton<LaneHandOff>();
         services.AddSingleton<EventIngestor>();
         services.AddSingleton<IOperationalEvents, OperationalEventPublisher>();
         services.AddSingleton<PayloadShaperCache>();

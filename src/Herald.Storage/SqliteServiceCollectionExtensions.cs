@@ -26,6 +26,8 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteMetrics>();
         services.AddSingleton<SqliteWriter>();
+        services.AddSingleton<SqliteLeases>();
+        services.AddSingleton<IIngestHandOff>(sp => (SqliteEventStore)sp.GetRequiredService<IEventStore>());
         services.AddSingleton<SqliteStoreChanges>();
         services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<SqliteStoreChanges>());
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();

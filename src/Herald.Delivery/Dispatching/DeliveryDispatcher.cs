@@ -36,6 +36,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private readonly CancellationTokenSource _abort = new();
     private readonly WebhookLanes _lanes;
     private readonly PartitionOwnership _partitions;
+    private readonly LaneHandOff? _handOff;
     private long _slotIds;
     private int _running;
     private int _starved;
@@ -52,7 +53,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         ILogger<DeliveryDispatcher> logger,
         HeraldMetrics metrics,
         RetryJitter jitter,
-        PartitionOwnership? partitions = null)
+        PartitionOwnership? partitions = null,
+        LaneHandOff? handOff = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -64,6 +66,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         _logger = logger;
         _metrics = metrics;
         _jitter = jitter;
+        _handOff = handOff;
         _lanes = new WebhookLanes(_options);
         _partitions = partitions ?? new PartitionOwnership(time);
         _recorder = new AttemptRecorder(store, events, signal, _options, time, logger);
@@ -91,6 +94,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     {
         await _registry.RefreshAsync(stoppingToken);
         await RecoverLeasesAsync(stoppingToken);
+        _handOff?.Attach(this);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -135,6 +139,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
+        _handOff?.Detach();
         await base.StopAsync(cancellationToken);
 
         // Let in-flight attempts finish; cancel what is still running after the grace period and
@@ -167,7 +172,9 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         // webhook's queue never keeps the others from being claimed at all.
         var index = _registry.Current;
         var (capacity, reopens) = _lanes.Plan(index, now);
-        var want = Math.Min(_options.ClaimBatch, (2 * _options.MaxConcurrency) - InFlight - waiting);
+        var budget = (2 * _options.MaxConcurrency) - InFlight - waiting;
+        Volatile.Write(ref _handOffBudget, budget);
+        var want = Math.Min(_options.ClaimBatch, budget);
         if (want <= 0)
         {
             _lanes.LeaveOutBusy(capacity);

@@ -150,6 +150,31 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         }
     }
 
+    /// <summary>
+    /// How many fresh deliveries an ingest may hand this lane now: its free places (no waiting for
+    /// half a lane-full to drain, as claims do; a hand-off costs no query). None while the circuit
+    /// is open or probing; a rate-limited lane takes what it may start.
+    /// </summary>
+    public int HandOffRoom(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (now < _openUntil || _consecutiveFailures >= options.CircuitFailureThreshold)
+            {
+                return 0;
+            }
+
+            var held = _inFlight + _ready.Count;
+            if (_rate is not null)
+            {
+                var permits = _rate.GetStatistics()?.CurrentAvailablePermits ?? 0;
+                return (int)Math.Max(0, Math.Min(Limit - held, permits - _ready.Count));
+            }
+
+            return Math.Max(0, Limit + WaitingTargetLocked() - held);
+        }
+    }
+
     /// <summary>Whether the lane has drained enough that the dispatcher should claim for it again.</summary>
     public bool WantsWork(DateTimeOffset now) => Room(now) > 0;
 

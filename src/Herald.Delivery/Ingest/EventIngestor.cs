@@ -17,7 +17,7 @@ public readonly record struct IncomingEvent(PublishedEvent Event, JsonElement En
 /// Fan-out and storage shared by the publish API and Herald's own operational events: match each
 /// event against the webhook index, store events and deliveries in one batch (the store's due-work notice wakes the dispatcher).
 /// </summary>
-public sealed class EventIngestor(IEventStore store, WebhookRegistry registry, HeraldMetrics metrics, TimeProvider time)
+public sealed class EventIngestor(IEventStore store, WebhookRegistry registry, HeraldMetrics metrics, TimeProvider time, LaneHandOff? handOff = null)
 {
     /// <summary>Matches and stores; the store's due-work notice wakes the dispatcher.</summary>
     /// <param name="fromApi">True for events published through the API (counted in the
@@ -58,7 +58,9 @@ public sealed class EventIngestor(IEventStore store, WebhookRegistry registry, H
         IngestResult result;
         using (var storing = HeraldActivities.Source.StartActivity("store"))
         {
-            result = await store.IngestAsync(new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now), cancellationToken);
+            // Fresh deliveries whose lanes have room go straight to them where the store allows it.
+            var batch = new IngestBatch(events, deliveries, idempotencyScope, idempotencyKey, now);
+            result = handOff is null ? await store.IngestAsync(batch, cancellationToken) : await handOff.IngestAsync(store, batch, cancellationToken);
             storing?.SetTag("herald.idempotent_replay", result.Replayed);
         }
 

@@ -5,7 +5,7 @@ namespace Herald.Storage.Sqlite;
 /// each its own request, so a webhook with a huge backlog never holds the writer (and so delivery)
 /// for long.
 /// </summary>
-internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteStoreChanges changes) : IDeliveryRecoveryStore
+internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteStoreChanges changes, SqliteLeases leases) : IDeliveryRecoveryStore
 {
     internal const int BatchSize = 1000;
 
@@ -24,12 +24,20 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
                     return CancelOutcome.NotPending;
                 }
 
-                // The lease's end stays: an attempt in flight completes only a pending delivery, so it
+                // The lease is remembered: an attempt in flight completes only a pending delivery, so it
                 // can no longer bring this one back, but its record still names this lease and so
                 // is kept in the delivery's history (the request was sent).
                 session.Execute(
                     "UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $0",
                     id, UnixTime.ToMs(now));
+                leases.CancelInFlight(id);
+
+                // An ordered delivery cancelled releases the next one of its object: look again.
+                if (session.Scalar("SELECT webhook_id FROM deliveries WHERE id = $0 AND ordered = 1", id) is string webhookId)
+                {
+                    leases.Lower(webhookId, long.MinValue);
+                }
+
                 return CancelOutcome.Cancelled;
             },
             cancellationToken);
@@ -44,12 +52,18 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
             // created_at <= now bounds the set: deliveries published while this runs are left alone,
             // so a busy webhook can't keep the loop going.
             changed = await writer.ExecuteAsync(
-                session => session.Execute(
-                    """
-                    UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1
-                    WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $0 AND status = 0 AND created_at <= $1 LIMIT $2)
-                    """,
-                    webhookId, nowMs, BatchSize),
+                session =>
+                {
+                    var cancelled = session.Execute(
+                        """
+                        UPDATE deliveries SET status = 3, next_attempt_at = NULL, lease_owner = NULL, updated_at = $1
+                        WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $0 AND status = 0 AND created_at <= $1 LIMIT $2)
+                        """,
+                        webhookId, nowMs, BatchSize);
+                    CancelledInFlight(session, leases, webhookId);
+                    leases.Lower(webhookId, long.MinValue);
+                    return cancelled;
+                },
                 cancellationToken);
             total += changed;
         }
@@ -86,6 +100,11 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
                         }
                     }
 
+                    if (ids.Count > 0)
+                    {
+                        leases.Lower(webhookId, nowMs);
+                    }
+
                     return ids;
                 },
                 cancellationToken);
@@ -103,5 +122,17 @@ internal sealed class SqliteDeliveryRecoveryStore(SqliteWriter writer, SqliteSto
         }
 
         return total;
+    }
+
+    /// <summary>A webhook's leased deliveries that a bulk change just cancelled keep their in-flight attempt's record.</summary>
+    internal static void CancelledInFlight(SqliteSession session, SqliteLeases leases, string webhookId)
+    {
+        foreach (var lease in leases.LeasesOf(webhookId))
+        {
+            if (session.Scalar("SELECT 1 FROM deliveries WHERE id = $0 AND status = 3", lease.DeliveryId) is not null)
+            {
+                leases.CancelInFlight(lease.DeliveryId);
+            }
+        }
     }
 }

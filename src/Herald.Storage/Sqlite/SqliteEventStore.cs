@@ -1,14 +1,50 @@
 using System.Text.Json;
+using Herald.Core.Deliveries;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges changes) : IEventStore
+internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges changes, SqliteLeases leases) : IEventStore, IIngestHandOff
 {
     public Task<IngestResult> IngestAsync(IngestBatch batch, CancellationToken cancellationToken) => changes.AfterAsync(
-        writer.ExecuteAsync(session => Ingest(session, batch), cancellationToken),
+        writer.ExecuteAsync(session => Ingest(session, leases, batch, handOff: null), cancellationToken),
         result => !result.Replayed && batch.Deliveries.Count > 0 ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
-    internal static IngestResult Ingest(SqliteSession session, IngestBatch batch)
+    public async Task<HandOffResult> IngestAsync(IngestBatch batch, HandOffRequest handOff, CancellationToken cancellationToken)
+    {
+        var leased = new List<NewDelivery>();
+        var leaseUntil = UnixTime.ToMs(batch.Now) + (long)handOff.Lease.TotalMilliseconds;
+        try
+        {
+            var result = await changes.AfterAsync(
+                writer.ExecuteAsync(session => Ingest(session, leases, batch, (handOff, leased, leaseUntil)), cancellationToken),
+                result => !result.Replayed && batch.Deliveries.Count > leased.Count ? StoreChange.Any(StoreChangeKind.DueWork) : null);
+            return new HandOffResult(result, leased, UnixTime.FromMs(leaseUntil));
+        }
+        catch (Exception) when (leased.Count > 0)
+        {
+            // Nothing was stored: forget the leases taken for rows that do not exist.
+            _ = writer.ExecuteAsync(
+                session =>
+                {
+                    foreach (var delivery in leased)
+                    {
+                        leases.Remove(delivery.Id, out _);
+                    }
+
+                    return true;
+                },
+                CancellationToken.None,
+                durable: false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stores a batch. With <paramref name="handOff"/>, fresh deliveries its lanes have room for are
+    /// leased in memory here, in the same writer request, so no claim can see them unleased; the
+    /// caller sends them once the commit is durable (a failed commit fails the whole request).
+    /// </summary>
+    internal static IngestResult Ingest(SqliteSession session, SqliteLeases leases, IngestBatch batch, (HandOffRequest Request, List<NewDelivery> Leased, long Until)? handOff)
     {
         var now = UnixTime.ToMs(batch.Now);
         var ids = new string[batch.Events.Count];
@@ -47,6 +83,8 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
         // webhook's status is read once per batch (a fan-out batch holds many deliveries per
         // webhook), not once per delivery.
         var held = new Dictionary<string, long?>(StringComparer.Ordinal);
+        var rooms = new Dictionary<string, int>(StringComparer.Ordinal);
+        Dictionary<string, int>? fresh = null;
         foreach (var delivery in batch.Deliveries)
         {
             if (!held.TryGetValue(delivery.WebhookId, out var flag))
@@ -65,14 +103,55 @@ internal sealed class SqliteEventStore(SqliteWriter writer, SqliteStoreChanges c
                 continue;
             }
 
+            var due = UnixTime.ToMs(delivery.NextAttemptAt);
+            if (value == 0 && handOff is var (request, leased, until))
+            {
+                // Ordered deliveries never skip the claim: it alone knows what waits on an earlier one.
+                var room = delivery.Ordered || due > now ? 0 : rooms.TryGetValue(delivery.WebhookId, out var left) ? left : request.Room(delivery.WebhookId, (fresh ??= Fresh(batch, now))[delivery.WebhookId]);
+                if (room > 0)
+                {
+                    leases.Add(new SqliteLease(delivery.Id, delivery.WebhookId, request.Owner, until, delivery.ObjectId, Ordered: false));
+                    leased.Add(delivery);
+                }
+
+                if (!delivery.Ordered && due <= now)
+                {
+                    rooms[delivery.WebhookId] = Math.Max(0, room - 1);
+                }
+
+                if (room <= 0)
+                {
+                    leases.Lower(delivery.WebhookId, due);
+                }
+            }
+            else if (value == 0)
+            {
+                leases.Lower(delivery.WebhookId, due);
+            }
+
             session.Execute(
                 """
                 INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at, ordered)
                 VALUES ($0, $1, $2, $3, $4, 0, $5, 0, $6, 0, $7, $7, $8)
                 """,
-                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, value, UnixTime.ToMs(delivery.NextAttemptAt), now, delivery.Ordered ? 1 : 0);
+                delivery.Id, delivery.WebhookId, delivery.EventId, delivery.ObjectId, delivery.DomainId, value, due, now, delivery.Ordered ? 1 : 0);
         }
 
         return new IngestResult(ids, Replayed: false);
+    }
+
+    /// <summary>Per webhook, how many deliveries of the batch could be handed off (due now, not ordered).</summary>
+    private static Dictionary<string, int> Fresh(IngestBatch batch, long now)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var delivery in batch.Deliveries)
+        {
+            if (!delivery.Ordered && UnixTime.ToMs(delivery.NextAttemptAt) <= now)
+            {
+                counts[delivery.WebhookId] = counts.GetValueOrDefault(delivery.WebhookId) + 1;
+            }
+        }
+
+        return counts;
     }
 }

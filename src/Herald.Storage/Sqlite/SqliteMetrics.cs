@@ -20,8 +20,11 @@ internal sealed class SqliteMetrics
     private readonly Lock _lock = new();
     private (long Pending, long Due, long At) _counted;
 
-    public SqliteMetrics(IMeterFactory meters, SqliteDatabase database, TimeProvider time)
+    private readonly SqliteLeases _leases;
+
+    public SqliteMetrics(IMeterFactory meters, SqliteDatabase database, TimeProvider time, SqliteLeases leases)
     {
+        _leases = leases;
         _database = database;
         _time = time;
         var meter = meters.Create("Herald");
@@ -62,7 +65,8 @@ internal sealed class SqliteMetrics
             command.Parameters.AddWithValue("$now", UnixTime.ToMs(now));
             using var reader = command.ExecuteReader();
             reader.Read();
-            _counted = (reader.GetInt64(0), reader.GetInt64(1), now.UtcTicks);
+            // Leases live in memory: a leased delivery's row still looks due.
+            _counted = (reader.GetInt64(0), Math.Max(0, reader.GetInt64(1) - _leases.Count), now.UtcTicks);
             return (_counted.Pending, _counted.Due);
         }
     }

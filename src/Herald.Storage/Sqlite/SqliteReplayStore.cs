@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// committed through the writer together with the job's cursor, so a restart resumes exactly after
 /// the last committed chunk: no event is skipped and none is replayed twice.
 /// </summary>
-internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes) : IReplayStore
+internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter writer, SqliteStoreChanges changes, SqliteLeases leases) : IReplayStore
 {
     private const string Columns =
         "id, webhook_id, domain_id, since, until, only_failed, status, cursor, events_scanned, deliveries_created, created_at, modified_at";
@@ -108,7 +108,7 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter wr
         writer.ExecuteAsync(session => Commit(session, chunk), cancellationToken),
         after => after is not null && (chunk.Deliveries.Count > 0 || chunk.Requeue.Count > 0) ? StoreChange.Any(StoreChangeKind.DueWork) : null);
 
-    private static ReplayJob? Commit(SqliteSession session, ReplayChunk chunk)
+    private ReplayJob? Commit(SqliteSession session, ReplayChunk chunk)
     {
         var current = session.Scalar("SELECT 1 FROM replay_jobs WHERE id = $0 AND status = 'running' AND cursor IS $1", chunk.JobId, chunk.ExpectedCursor);
         if (current is null)
@@ -122,18 +122,24 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter wr
         {
             // The ingest path itself: replayed deliveries are held exactly like fresh ones when
             // their webhook is paused or disabled.
-            SqliteEventStore.Ingest(session, new IngestBatch([], chunk.Deliveries, null, null, chunk.Now));
+            SqliteEventStore.Ingest(session, leases, new IngestBatch([], chunk.Deliveries, null, null, chunk.Now), handOff: null);
         }
 
         foreach (var id in chunk.Requeue)
         {
-            created += session.Execute(
+            using var reader = session.Query(
                 """
                 UPDATE deliveries SET status = 0, next_attempt_at = $1, lease_until = 0, lease_owner = NULL, updated_at = $1,
                     held = COALESCE((SELECT status NOT IN ('ENABLED', 'FAILING') FROM webhooks WHERE webhooks.id = deliveries.webhook_id), 1)
                 WHERE id = $0 AND status = 2
+                RETURNING webhook_id
                 """,
                 id, nowMs);
+            while (reader.Read())
+            {
+                created++;
+                leases.Lower(reader.GetString(0), nowMs);
+            }
         }
 
         session.Execute(

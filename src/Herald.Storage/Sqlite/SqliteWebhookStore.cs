@@ -3,7 +3,7 @@ using Herald.Core.Webhooks;
 
 namespace Herald.Storage.Sqlite;
 
-internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector, SqliteStoreChanges changes) : IWebhookStore
+internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter writer, ISecretProtector protector, SqliteStoreChanges changes, SqliteLeases leases) : IWebhookStore
 {
     private const string SelectAll = "SELECT " + WebhookRows.Columns + " FROM webhooks";
 
@@ -145,6 +145,15 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                     session.Execute(
                         "UPDATE deliveries SET held = $1 WHERE webhook_id = $0 AND status = 0",
                         updated.Id, updated.Status.Sends() ? 0 : 1);
+                    if (!updated.Status.Sends())
+                    {
+                        leases.Hold(updated.Id);
+                    }
+                    else if (session.Scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE webhook_id = $0 AND status = 0", updated.Id) is long due)
+                    {
+                        // One index seek: its held backlog joins the due set again.
+                        leases.Lower(updated.Id, due);
+                    }
                 }
 
                 return new WebhookUpdate(WebhookUpdateOutcome.Updated, updated with { Version = expectedVersion + 1 });
@@ -160,6 +169,8 @@ internal sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriter w
                 session.Execute(
                     "UPDATE deliveries SET status = $1, held = 1, next_attempt_at = NULL, updated_at = $2 WHERE webhook_id = $0 AND status = 0",
                     id, (int)DeliveryStatus.Cancelled, UnixTime.ToMs(now));
+                SqliteDeliveryRecoveryStore.CancelledInFlight(session, leases, id);
+                leases.Hold(id);
                 return session.Execute("DELETE FROM webhooks WHERE id = $0", id) > 0;
             },
             cancellationToken),

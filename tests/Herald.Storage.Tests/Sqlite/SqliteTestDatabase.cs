@@ -66,6 +66,10 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public SqliteWriter Writer => _services.GetRequiredService<SqliteWriter>();
 
+    public SqliteLeases Leases => _services.GetRequiredService<SqliteLeases>();
+
+    public IIngestHandOff HandOff => _services.GetRequiredService<IIngestHandOff>();
+
     public SqliteWriteHealth WriteHealth => _services.GetRequiredService<SqliteWriteHealth>();
 
     public SqliteDatabase Database => _services.GetRequiredService<SqliteDatabase>();

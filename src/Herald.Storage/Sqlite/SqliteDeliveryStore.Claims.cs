@@ -1,0 +1,308 @@
+using Herald.Core.Deliveries;
+using Herald.Core.Events;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// Claims on SQLite: read-only on the database. The leases live in <see cref="SqliteLeases"/>
+/// (one process owns the database), and the webhooks worth visiting come from its due set, so a
+/// claim costs about what it takes, not one query per webhook with pending work.
+/// </summary>
+internal sealed partial class SqliteDeliveryStore
+{
+    /// <summary>At most this many due webhooks left out of a claim (no room) are asked for their next due time.</summary>
+    private const int NextDueLookups = 32;
+
+    public async Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken)
+    {
+        List<SqliteLease>? taken = null;
+        try
+        {
+            return await writer.ExecuteAsync(session => Claim(session, request, out taken), cancellationToken, durable: false);
+        }
+        catch (Exception) when (taken is { Count: > 0 })
+        {
+            // The caller never saw these: give them back at once instead of after the lease.
+            var lost = taken;
+            _ = writer.ExecuteAsync(
+                session =>
+                {
+                    foreach (var lease in lost)
+                    {
+                        if (leases.TryGet(lease.DeliveryId, out var held) && held == lease)
+                        {
+                            leases.Remove(lease.DeliveryId, out _);
+                            leases.Lower(lease.WebhookId, long.MinValue);
+                        }
+                    }
+
+                    return true;
+                },
+                CancellationToken.None,
+                durable: false);
+            throw;
+        }
+    }
+
+    private ClaimResult Claim(SqliteSession session, ClaimRequest request, out List<SqliteLease> taken)
+    {
+        leases.EnsureLoaded(session);
+        var nowMs = UnixTime.ToMs(request.Now);
+        var leaseUntil = nowMs + (long)request.Lease.TotalMilliseconds;
+        var rows = new List<ClaimRow>();
+        var cut = new List<ClaimRow>();
+        var visits = new List<(string WebhookId, bool Exhausted)>();
+        taken = [];
+        if (request.Max > 0)
+        {
+            // Webhooks in order of their earliest due work. Once the claim holds Max candidates, only
+            // webhooks due before the last of them can still change what is taken.
+            var bound = nowMs;
+            var full = false;
+            foreach (var (key, webhookId) in leases.Due)
+            {
+                if (key > bound || (full && key >= bound))
+                {
+                    break;
+                }
+
+                if (request.Partitions is { } partitions && !partitions.Contains(LanePartitions.Of(webhookId)))
+                {
+                    continue;
+                }
+
+                var capacity = request.Capacity.TryGetValue(webhookId, out var listed) ? listed : request.DefaultCapacity;
+                if (capacity <= 0)
+                {
+                    continue;
+                }
+
+                var limit = Math.Min(capacity, request.Max);
+                var found = Candidates(session, rows, webhookId, nowMs, bound, limit);
+                visits.Add((webhookId, !full && found < limit));
+                if (rows.Count >= request.Max)
+                {
+                    SortAndCut(rows, cut, request.Max);
+                    bound = rows[^1].Due;
+                    full = true;
+                }
+            }
+
+            SortAndCut(rows, cut, request.Max);
+        }
+
+        // Lease in memory, then move each visited webhook's bound on: to the earliest left behind
+        // by the cut, to its next due time when the walk ran dry, or to the last one taken.
+        foreach (var row in rows)
+        {
+            var lease = new SqliteLease(row.Id, row.WebhookId, request.Owner, leaseUntil, row.ObjectId, row.Ordered);
+            leases.Add(lease);
+            taken.Add(lease);
+        }
+
+        var last = new Dictionary<string, ClaimRow>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            last[row.WebhookId] = row;
+        }
+
+        foreach (var (webhookId, row) in last)
+        {
+            leases.Advance(webhookId, row.Due, row.RowId);
+        }
+
+        foreach (var (webhookId, exhausted) in visits)
+        {
+            long? left = null;
+            foreach (var row in cut)
+            {
+                if (string.Equals(row.WebhookId, webhookId, StringComparison.Ordinal) && (left is null || row.Due < left))
+                {
+                    left = row.Due;
+                }
+            }
+
+            if (left is not null)
+            {
+                leases.SetPending(webhookId, left);
+            }
+            else if (exhausted)
+            {
+                leases.SetPending(webhookId, FirstUnleasedAfter(session, webhookId, nowMs));
+            }
+        }
+
+        // One read per distinct event: a fanned-out event's deliveries share its body.
+        var events = new Dictionary<string, (string Name, byte[] Body, string? TraceParent, string? TraceState)>(StringComparer.Ordinal);
+        var claimed = new List<ClaimedDelivery>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (!events.TryGetValue(row.EventId, out var stored))
+            {
+                using var reader = session.Rows("SELECT event_type, realm, operation, body, trace_parent, trace_state FROM events WHERE id = $0", row.EventId);
+                if (!reader.Read())
+                {
+                    continue;
+                }
+
+                stored = (EventNames.Format(reader.GetString(0), reader.GetNullableString(1), reader.GetString(2)), reader.GetBlob(3), reader.GetNullableString(4), reader.GetNullableString(5));
+                events[row.EventId] = stored;
+            }
+
+            claimed.Add(new ClaimedDelivery(row.Id, row.WebhookId, row.EventId, row.ObjectId, row.Attempts, stored.Name, stored.Body, UnixTime.FromMs(leaseUntil), stored.TraceParent, stored.TraceState));
+        }
+
+        return new ClaimResult(claimed, NextDueAfter(session, request, nowMs, full: rows.Count == request.Max && request.Max > 0) is { } next ? UnixTime.FromMs(next) : null);
+    }
+
+    private static void SortAndCut(List<ClaimRow> rows, List<ClaimRow> cut, int max)
+    {
+        rows.Sort(static (x, y) => x.Due != y.Due ? x.Due.CompareTo(y.Due) : x.RowId.CompareTo(y.RowId));
+        if (rows.Count > max)
+        {
+            cut.AddRange(rows.GetRange(max, rows.Count - max));
+            rows.RemoveRange(max, rows.Count - max);
+        }
+    }
+
+    /// <summary>
+    /// Adds up to <paramref name="limit"/> of a webhook's deliveries due by <paramref name="bound"/>
+    /// from the partial (webhook_id, next_attempt_at) index of pending ones, passing over those
+    /// leased in memory (a lease that ran out is claimable again). An ordered delivery waits while
+    /// an earlier one of its object is pending, or while another one of its object is in flight (a
+    /// later one, when an earlier one was retried). Returns how many were added.
+    /// </summary>
+    private int Candidates(SqliteSession session, List<ClaimRow> rows, string webhookId, long nowMs, long bound, int limit)
+    {
+        var found = 0;
+        leases.Visited();
+        var (fromDue, fromRowId) = leases.CursorOf(webhookId, nowMs) ?? (long.MinValue, long.MinValue);
+        using var reader = session.Rows(
+            """
+            SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at, x.ordered FROM deliveries x
+            WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND (x.next_attempt_at, x.rowid) > ($2, $3)
+              AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM deliveries e
+                  WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
+            ORDER BY x.next_attempt_at, x.rowid
+            """,
+            webhookId, bound, fromDue, fromRowId);
+        while (found < limit && reader.Read())
+        {
+            var id = reader.GetString(1);
+            if (leases.TryGet(id, out var lease) && lease.Until > nowMs)
+            {
+                continue;
+            }
+
+            var objectId = reader.GetNullableString(3);
+            var ordered = reader.GetInt32(6) != 0;
+            if (ordered && objectId is not null && leases.ObjectInFlight(webhookId, objectId, nowMs))
+            {
+                continue;
+            }
+
+            rows.Add(new ClaimRow(reader.GetInt64(5), reader.GetInt64(0), id, webhookId, reader.GetString(2), objectId, reader.GetInt32(4), ordered));
+            found++;
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The earliest due time after <paramref name="nowMs"/> of a pending, sendable delivery: the
+    /// first webhook of the due set beyond now (its bound checked against the rows, as a bound may
+    /// be stale-low), and for webhooks still due now (left out of the claim) their next one.
+    /// </summary>
+    private long? NextDueAfter(SqliteSession session, ClaimRequest request, long nowMs, bool full)
+    {
+        long? next = null;
+        var dueNow = new List<string>();
+        foreach (var (key, webhookId) in leases.Due)
+        {
+            // A full claim is followed by another at once: what is due later does not matter yet.
+            if (key > nowMs || dueNow.Count == NextDueLookups || full)
+            {
+                break;
+            }
+
+            if (request.Partitions is not { } partitions || partitions.Contains(LanePartitions.Of(webhookId)))
+            {
+                dueNow.Add(webhookId);
+            }
+        }
+
+        foreach (var webhookId in dueNow)
+        {
+            next = Earliest(next, NextOf(session, webhookId, nowMs));
+        }
+
+        // Bounds beyond now, in order: each is checked against the rows (a bound may be stale-low:
+        // a cancel, a finished ordered delivery) until the earliest exact one is found. A bound at
+        // or after the best found so far cannot beat it.
+        var later = new List<(long Key, string WebhookId)>();
+        long? beyond = null;
+        foreach (var entry in leases.DueAfter(nowMs))
+        {
+            if ((request.Partitions is { } partitions && !partitions.Contains(LanePartitions.Of(entry.WebhookId))))
+            {
+                continue;
+            }
+
+            if (later.Count == NextDueLookups)
+            {
+                beyond = entry.Key;
+                break;
+            }
+
+            later.Add(entry);
+        }
+
+        foreach (var (key, webhookId) in later)
+        {
+            if (next is { } best && key >= best)
+            {
+                return next;
+            }
+
+            var exact = NextOf(session, webhookId, nowMs);
+            if (exact != key)
+            {
+                leases.SetPending(webhookId, FirstUnleasedAfter(session, webhookId, nowMs));
+            }
+
+            next = Earliest(next, exact);
+        }
+
+        // Every bound looked at was stale: the next one is a safe (early) answer.
+        return Earliest(next, beyond);
+    }
+
+    /// <summary>A webhook's next due time after now: its next unleased pending delivery, or the end of its earliest lease.</summary>
+    private long? NextOf(SqliteSession session, string webhookId, long nowMs)
+    {
+        var next = FirstUnleasedAfter(session, webhookId, nowMs);
+        return leases.LeaseEnd(webhookId) is { } end && end > nowMs ? Earliest(next, end) : next;
+    }
+
+    /// <summary>The due time of the webhook's first pending, unheld delivery due after now that is not leased.</summary>
+    private long? FirstUnleasedAfter(SqliteSession session, string webhookId, long nowMs)
+    {
+        using var reader = session.Rows(
+            "SELECT id, next_attempt_at FROM deliveries WHERE webhook_id = $0 AND status = 0 AND held = 0 AND next_attempt_at > $1 ORDER BY next_attempt_at",
+            webhookId, nowMs);
+        while (reader.Read())
+        {
+            if (!leases.IsLeased(reader.GetString(0)))
+            {
+                return reader.GetInt64(1);
+            }
+        }
+
+        return null;
+    }
+
+    private static long? Earliest(long? x, long? y) => x is null ? y : y is null ? x : Math.Min(x.Value, y.Value);
+
+    private readonly record struct ClaimRow(long Due, long RowId, string Id, string WebhookId, string EventId, string? ObjectId, int Attempts, bool Ordered);
+}
