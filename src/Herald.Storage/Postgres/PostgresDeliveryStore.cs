@@ -142,13 +142,7 @@ internal sealed partial class PostgresDeliveryStore(PostgresDatabase database, P
         var attempts = new List<AttemptView>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            attempts.Add(new AttemptView(
-                reader.GetInt32(0),
-                UnixTime.FromMs(reader.GetInt64(1)),
-                reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.GetDouble(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+            attempts.Add(SqliteDeliveryStore.ReadAttempt(reader));
         }
 
         return view with { Attempts = attempts };

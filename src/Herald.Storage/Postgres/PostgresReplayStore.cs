@@ -184,17 +184,5 @@ internal sealed class PostgresReplayStore(PostgresDatabase database, PostgresSto
         return after;
     }
 
-    private static ReplayJob Read(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.IsDBNull(2) ? null : reader.GetString(2),
-        UnixTime.FromMs(reader.GetInt64(3)),
-        UnixTime.FromMs(reader.GetInt64(4)),
-        reader.GetInt32(5) != 0,
-        ReplayJobStatusNames.TryParse(reader.GetString(6), out var status) ? status : ReplayJobStatus.Cancelled,
-        reader.IsDBNull(7) ? null : reader.GetString(7),
-        reader.GetInt64(8),
-        reader.GetInt64(9),
-        UnixTime.FromMs(reader.GetInt64(10)),
-        UnixTime.FromMs(reader.GetInt64(11)));
+    private static ReplayJob Read(NpgsqlDataReader reader) => SqliteReplayStore.Read(reader);
 }

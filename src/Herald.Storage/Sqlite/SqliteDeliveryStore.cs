@@ -304,18 +304,21 @@ internal sealed partial class SqliteDeliveryStore(SqliteDatabase database, Sqlit
         {
             while (reader.Read())
             {
-                attempts.Add(new AttemptView(
-                    reader.GetInt32(0),
-                    UnixTime.FromMs(reader.GetInt64(1)),
-                    reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                    reader.GetDouble(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+                attempts.Add(ReadAttempt(reader));
             }
         }
 
         return view with { Attempts = attempts };
     }
+
+    /// <summary>An attempt from (number, started_at, status_code, duration_ms, error, response_body); PostgreSQL reads its rows with it too.</summary>
+    internal static AttemptView ReadAttempt(System.Data.Common.DbDataReader reader) => new(
+        reader.GetInt32(0),
+        UnixTime.FromMs(reader.GetInt64(1)),
+        reader.IsDBNull(2) ? null : reader.GetInt32(2),
+        reader.GetDouble(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5));
 
     internal static DeliveryView ReadView(System.Data.Common.DbDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
         reader.GetString(0),

@@ -158,13 +158,14 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, SqliteWriter wr
         return reader.Read() ? Read(reader) : null;
     }
 
-    private static ReplayJob Read(SqliteDataReader reader) => new(
+    /// <summary>A replay job from the columns of <c>Columns</c>, in order; PostgreSQL reads its rows with it too.</summary>
+    internal static ReplayJob Read(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.IsDBNull(2) ? null : reader.GetString(2),
         UnixTime.FromMs(reader.GetInt64(3)),
         UnixTime.FromMs(reader.GetInt64(4)),
-        reader.GetInt64(5) != 0,
+        Convert.ToInt64(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture) != 0,
         ReplayJobStatusNames.TryParse(reader.GetString(6), out var status) ? status : ReplayJobStatus.Cancelled,
         reader.IsDBNull(7) ? null : reader.GetString(7),
         reader.GetInt64(8),
