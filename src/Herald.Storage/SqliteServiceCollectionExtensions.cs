@@ -17,6 +17,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(database);
         services.AddSingleton<IStoreMigrator, SqliteStoreMigrator>();
         services.AddSingleton<IJobLeases, SqliteJobLeases>();
+        services.AddSingleton<IPartitionLeases, SqlitePartitionLeases>();
         services.AddSingleton<IDataProtectionKeyStore, SqliteDataProtectionKeyStore>();
         services.AddSingleton<SqliteWriteHealth>();
         services.AddDataProtection();

@@ -32,6 +32,8 @@ public interface IStoreSet : IAsyncDisposable
 
     IJobLeases JobLeases { get; }
 
+    IPartitionLeases PartitionLeases { get; }
+
     IDataProtectionKeyStore DataProtectionKeys { get; }
 
     /// <summary>

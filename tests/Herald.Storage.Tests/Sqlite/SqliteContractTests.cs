@@ -36,3 +36,5 @@ public sealed class SqliteStoreChangesTests : StoreChangesContract<SqliteStorePr
 public sealed class SqliteJobLeaseTests : JobLeaseContract<SqliteStoreProvider>;
 
 public sealed class SqliteDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<SqliteStoreProvider>;
+
+public sealed class SqlitePartitionLeaseTests : PartitionLeaseContract<SqliteStoreProvider>;

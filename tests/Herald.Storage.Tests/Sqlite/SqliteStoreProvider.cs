@@ -30,6 +30,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IJobLeases JobLeases => db.JobLeases;
 
+        public IPartitionLeases PartitionLeases => db.PartitionLeases;
+
         public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
 
         public async Task<IStoreSet> OpenAgainAsync()
@@ -64,6 +66,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IStoreChanges Changes => services.GetRequiredService<IStoreChanges>();
 
         public IJobLeases JobLeases => services.GetRequiredService<IJobLeases>();
+
+        public IPartitionLeases PartitionLeases => services.GetRequiredService<IPartitionLeases>();
 
         public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
 

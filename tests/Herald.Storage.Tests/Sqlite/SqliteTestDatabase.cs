@@ -52,6 +52,8 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public IJobLeases JobLeases => _services.GetRequiredService<IJobLeases>();
 
+    public IPartitionLeases PartitionLeases => _services.GetRequiredService<IPartitionLeases>();
+
     public IDataProtectionKeyStore DataProtectionKeys => _services.GetRequiredService<IDataProtectionKeyStore>();
 
     public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
