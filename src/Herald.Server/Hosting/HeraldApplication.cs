@@ -59,8 +59,10 @@ internal static class HeraldApplication
         // Protection keys of an install that kept them in a folder (before anything decrypts), then
         // the caches that later follow the store's change notices.
         await app.Services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
-        await StoreXmlRepository.ImportFolderAsync(
-            app.Services.GetRequiredService<IDataProtectionKeyStore>(), HeraldConfiguration.LegacyKeysFolder(options), CancellationToken.None);
+        if (HeraldConfiguration.LegacyKeysFolder(options) is { } keysFolder)
+        {
+            await StoreXmlRepository.ImportFolderAsync(app.Services.GetRequiredService<IDataProtectionKeyStore>(), keysFolder, CancellationToken.None);
+        }
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
         app.UseMiddleware<ErrorResponseMiddleware>();
