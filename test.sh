@@ -17,13 +17,18 @@ fi
 # the admin UI test drives a real headless Chromium; the process tests stop Herald with
 # /usr/bin/kill (procps; the shell's builtin is no use to them); the storage tests mount a small
 # tmpfs (mount) and make a file immutable (chattr, e2fsprogs); the summary below is computed by
-# python3. One `apt-get update` and one install, only when something is missing.
+# python3; without HERALD_TEST_POSTGRES, the PostgreSQL tests run on a throwaway server
+# (postgresql). One `apt-get update` and one install, only when something is missing.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The PostgreSQL tests use HERALD_TEST_POSTGRES when set; otherwise a throwaway server (below).
+if [ -z "${HERALD_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
   if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }; then
@@ -34,6 +39,18 @@ fi
 # The systemd unit test runs systemd-analyze verify on deploy/herald.service.
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd
+fi
+
+# A throwaway PostgreSQL for every test project, stopped and deleted at exit whatever happens.
+if [ -z "${HERALD_TEST_POSTGRES:-}" ]; then
+  postgres_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-postgres.XXXXXX")
+  trap 'tests/postgres.sh stop "$postgres_dir"' EXIT
+  if connection=$(tests/postgres.sh start "$postgres_dir"); then
+    export HERALD_TEST_POSTGRES="$connection"
+    echo "Started a throwaway PostgreSQL: $HERALD_TEST_POSTGRES"
+  else
+    echo "warning: could not start PostgreSQL; the PostgreSQL tests will fail" >&2
+  fi
 fi
 
 results="artifacts/test-results"

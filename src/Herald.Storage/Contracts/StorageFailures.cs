@@ -1,11 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
+using Herald.Storage.Postgres;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Herald.Storage;
 
 /// <summary>
-/// Tells a failure of the storage itself (disk full, read-only, I/O error, locked, unreadable) from
-/// a bug or a conflict: the first is worth retrying later (503), the others are not.
+/// Tells a failure of the storage itself (disk full, read-only, I/O error, locked, unreadable,
+/// unreachable) from a bug or a conflict: the first is worth retrying later (503), the others are not.
 /// </summary>
 public static class StorageFailures
 {
@@ -39,6 +41,12 @@ public static class StorageFailures
             if (current is SqliteException sqlite && Describe(sqlite.SqliteErrorCode & 0xFF) is { } described)
             {
                 reason = described;
+                return true;
+            }
+
+            if (current is NpgsqlException npgsql && PostgresFailures.Describe(npgsql) is { } failure)
+            {
+                reason = failure;
                 return true;
             }
         }

@@ -391,7 +391,7 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, SqliteWriter 
 
     private readonly record struct ClaimRow(long Due, long RowId, string Id, string WebhookId, string EventId, string? ObjectId, int Attempts);
 
-    internal static DeliveryView ReadView(SqliteDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
+    internal static DeliveryView ReadView(System.Data.Common.DbDataReader reader, IReadOnlyList<AttemptView>? attempts) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2),

@@ -1,7 +1,7 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Herald.Core.Webhooks;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
@@ -32,7 +32,7 @@ internal static class WebhookRows
         webhook.Version,
     ];
 
-    public static Webhook Read(SqliteDataReader reader, ISecretProtector protector)
+    public static Webhook Read(DbDataReader reader, ISecretProtector protector)
     {
         var definition = JsonSerializer.Deserialize<Definition>(reader.GetString(2), Json)
             ?? throw new InvalidOperationException("webhook definition is empty");
