@@ -41,6 +41,13 @@ public static class DeliveryServiceCollectionExtensions
             client, sp.GetRequiredService<OutboundAuthenticator>(), sp.GetRequiredService<PayloadShaperCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
         services.AddSingleton<DeliveryDispatcher>();
+
+        // The balancer is registered first, so it stops after the dispatcher: partitions are given
+        // back only once in-flight attempts have finished.
+        services.AddSingleton<PartitionOwnership>();
+        services.AddSingleton<IPartitionWork>(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddSingleton<PartitionBalancer>();
+        services.AddHostedService(sp => sp.GetRequiredService<PartitionBalancer>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         return services;
     }

@@ -24,6 +24,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresStoreChanges>();
         services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<PostgresStoreChanges>());
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IPartitionLeases, PostgresPartitionLeases>();
         services.AddHostedService<PostgresNodeService>();
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();

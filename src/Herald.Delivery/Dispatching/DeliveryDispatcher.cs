@@ -35,6 +35,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     private readonly ConcurrentDictionary<long, Task> _slots = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly WebhookLanes _lanes;
+    private readonly PartitionOwnership _partitions;
     private long _slotIds;
     private int _running;
     private int _starved;
@@ -50,7 +51,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         TimeProvider time,
         ILogger<DeliveryDispatcher> logger,
         HeraldMetrics metrics,
-        RetryJitter jitter)
+        RetryJitter jitter,
+        PartitionOwnership? partitions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -63,6 +65,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         _metrics = metrics;
         _jitter = jitter;
         _lanes = new WebhookLanes(_options);
+        _partitions = partitions ?? new PartitionOwnership(time);
         _recorder = new AttemptRecorder(store, events, signal, _options, time, logger);
     }
 
@@ -171,8 +174,10 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             want = _options.ClaimBatch;
         }
 
-        var request = new ClaimRequest(_options.NodeId, now, Lease, want, capacity, _lanes.DefaultRoom);
-        var claimed = await _store.ClaimDueAsync(request, stoppingToken);
+        // In a cluster, only for the partitions this node owns (none: nothing to ask the store for).
+        var partitions = _partitions.Claimable;
+        var request = new ClaimRequest(_options.NodeId, now, Lease, want, capacity, _lanes.DefaultRoom, partitions);
+        var claimed = partitions is { Count: 0 } ? ClaimResult.Empty : await _store.ClaimDueAsync(request, stoppingToken);
         var refused = new List<ClaimedDelivery>();
         var fed = new HashSet<WebhookLane>();
         foreach (var delivery in claimed)
@@ -244,7 +249,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>Opens slots on <paramref name="lane"/> while it has waiting work and the global limit allows.</summary>
     private void Start(WebhookLane lane, DateTimeOffset now)
     {
-        while (!_stopping)
+        while (!_stopping && _partitions.MaySend(lane.Partition))
         {
             if (Interlocked.Increment(ref _running) > _options.MaxConcurrency)
             {
@@ -292,7 +297,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                 }
 
                 // Another lane waits for a slot under the global limit: hand this one back.
-                if (_stopping || Volatile.Read(ref _starved) != 0 || !lane.TryStart(now, out delivery))
+                if (_stopping || Volatile.Read(ref _starved) != 0 || !_partitions.MaySend(lane.Partition) || !lane.TryStart(now, out delivery))
                 {
                     break;
                 }

@@ -36,6 +36,9 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
 
     public int Limit { get; private set; } = limit;
 
+    /// <summary>The webhook's <see cref="LanePartitions"/> partition: the node owning it runs this lane.</summary>
+    public int Partition { get; init; }
+
     /// <summary>How many claimed deliveries this lane keeps waiting, for its endpoint's speed.</summary>
     public int WaitingTarget
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Storage;
 
@@ -19,7 +20,7 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     public WebhookLane For(Webhook webhook)
     {
         var limit = webhook.MaxConcurrency ?? options.PerWebhookConcurrency;
-        var lane = _lanes.GetOrAdd(webhook.Id, _ => new WebhookLane(limit, webhook.RateLimit, options));
+        var lane = _lanes.GetOrAdd(webhook.Id, id => new WebhookLane(limit, webhook.RateLimit, options) { Partition = LanePartitions.Of(id) });
         if (lane.Limit != limit || lane.RatePerSecond != webhook.RateLimit)
         {
             lane.Reconfigure(limit, webhook.RateLimit);

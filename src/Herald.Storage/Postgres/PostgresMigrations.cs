@@ -135,6 +135,22 @@ internal static class PostgresMigrations
             written_at bigint NOT NULL
         );
         """,
+
+        // Cluster membership and webhook partition ownership (PostgresPartitionLeases): a node is live
+        // while its heartbeat has not run out; a partition is owned while its lease has not. Owner
+        // ids are compared with deliveries.lease_owner, so they are plain text like it.
+        """
+        CREATE TABLE cluster_nodes (
+            id text PRIMARY KEY,
+            expires_at bigint NOT NULL
+        );
+        CREATE TABLE partition_leases (
+            partition integer PRIMARY KEY,
+            owner text,
+            expires_at bigint NOT NULL
+        );
+        CREATE INDEX partition_leases_owner ON partition_leases (owner);
+        """,
     ];
 
     /// <summary>The database's clock as Unix milliseconds, for statements that read the time themselves.</summary>

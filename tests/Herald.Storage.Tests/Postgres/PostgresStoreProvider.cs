@@ -66,6 +66,8 @@ internal sealed class PostgresStoreSet : IStoreSet
 
     public IJobLeases JobLeases => Get<IJobLeases>();
 
+    public IPartitionLeases PartitionLeases => Get<IPartitionLeases>();
+
     public IDataProtectionKeyStore DataProtectionKeys => Get<IDataProtectionKeyStore>();
 
     public IDeliveryStatsStore Stats => Get<IDeliveryStatsStore>();
