@@ -23,8 +23,14 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IStoreMigrator, PostgresStoreMigrator>();
         services.AddSingleton<PostgresStoreChanges>();
         services.AddSingleton<IStoreChanges>(sp => sp.GetRequiredService<PostgresStoreChanges>());
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
+        services.AddSingleton<IEventStore, PostgresEventStore>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IPartitionLeases, PostgresPartitionLeases>();
+        services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
+        services.AddSingleton<IJobLeases, PostgresJobLeases>();
+        services.AddSingleton<IStoreHealth, PostgresStoreHealth>();
+        services.AddSingleton<IDeliveryStatsStore, PostgresDeliveryStatsStore>();
         services.AddHostedService<PostgresNodeService>();
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();

@@ -24,7 +24,7 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database, PostgresSto
                 $"""
                 WITH inserted AS (
                     INSERT INTO api_keys (id, name, domain_id, is_admin, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
-                SELECT pg_notify('{PostgresStoreChanges.Channel}', $7) FROM inserted
+                SELECT pg_notify('{changes.Channel}', $7) FROM inserted
                 """,
                 cancellationToken,
                 key.Id, key.Name, key.DomainId, key.IsAdmin ? 1 : 0, key.KeyHash, UnixTime.ToMs(key.CreatedAt), changes.Payload(StoreChangeKind.ApiKeys, key.Id)),
@@ -41,7 +41,7 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database, PostgresSto
         var deleted = await database.QueryAsync(
             $"""
             WITH deleted AS (DELETE FROM api_keys WHERE id = $1 RETURNING id)
-            SELECT pg_notify('{PostgresStoreChanges.Channel}', $2) FROM deleted
+            SELECT pg_notify('{changes.Channel}', $2) FROM deleted
             """,
             _ => true,
             cancellationToken,

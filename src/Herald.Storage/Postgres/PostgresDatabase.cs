@@ -20,6 +20,17 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             throw new ArgumentException("The PostgreSQL connection string names no Host.", nameof(options));
         }
 
+        if (options.Schema is { } schema)
+        {
+            if (schema.Length is 0 or > 40 || !schema.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') || char.IsDigit(schema[0]))
+            {
+                throw new ArgumentException($"The PostgreSQL schema '{schema}' is not a plain lower-case name (a-z, 0-9, _; at most 40).", nameof(options));
+            }
+
+            builder.SearchPath = schema;
+            Channel = "herald_changes_" + schema;
+        }
+
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
@@ -34,6 +45,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public PostgresOptions Options { get; }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The LISTEN/NOTIFY channel of this installation (channels are per database, so a schema needs its own).</summary>
+    public string Channel { get; } = "herald_changes";
 
     /// <summary>The database's name, for messages (never the password).</summary>
     public string DatabaseName { get; }

@@ -18,8 +18,6 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDisposable
 {
-    public const string Channel = "herald_changes";
-
     private static readonly StoreChangeKind[] Kinds = Enum.GetValues<StoreChangeKind>();
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -40,6 +38,9 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
         _database = database;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    /// <summary>The notification channel: <c>herald_changes</c>, or <c>herald_changes_{schema}</c> for a schema of its own.</summary>
+    public string Channel => _database.Channel;
 
     /// <summary>Tells this process's notices from other nodes'.</summary>
     public string NodeTag { get; } = Guid.NewGuid().ToString("N")[..12];

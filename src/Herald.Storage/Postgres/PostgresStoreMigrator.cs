@@ -10,8 +10,8 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresStoreMigrator(PostgresDatabase database, PostgresClock clock) : IStoreMigrator
 {
-    /// <summary>The advisory lock key every Herald node migrates under ("Herald" + 1).</summary>
-    internal const long LockKey = 0x4865_7261_6C64_0001;
+    /// <summary>First key of the advisory lock every node migrates under; the second is the schema's hash.</summary>
+    internal const int LockSpace = 0x4802;
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -34,13 +34,21 @@ internal sealed class PostgresStoreMigrator(PostgresDatabase database, PostgresC
     private async Task MigrateOnceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var lockCommand = PostgresDatabase.Command(connection, "SELECT pg_advisory_lock($1)", LockKey))
+        var schema = database.Options.Schema;
+        await using (var lockCommand = PostgresDatabase.Command(connection, "SELECT pg_advisory_lock($1, hashtext($2))", LockSpace, schema ?? string.Empty))
         {
             await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
+            if (schema is not null)
+            {
+                // Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
+                await using var createSchema = PostgresDatabase.Command(connection, $"CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+                await createSchema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await using (var create = PostgresDatabase.Command(
                 connection,
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())"))
@@ -76,7 +84,7 @@ internal sealed class PostgresStoreMigrator(PostgresDatabase database, PostgresC
             // Closing the connection would release the lock too, but a pooled connection stays open.
             if (connection.State == System.Data.ConnectionState.Open)
             {
-                await using var unlock = PostgresDatabase.Command(connection, "SELECT pg_advisory_unlock($1)", LockKey);
+                await using var unlock = PostgresDatabase.Command(connection, "SELECT pg_advisory_unlock($1, hashtext($2))", LockSpace, schema ?? string.Empty);
                 await unlock.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }

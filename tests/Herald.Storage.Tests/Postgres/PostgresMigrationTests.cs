@@ -38,6 +38,27 @@ public sealed class PostgresMigrationTests
     }
 
     [Fact]
+    public async Task MigrateAsync_SeveralNodesStartAtOnceInAFreshSchema_SchemaCreatedAndEachStepAppliedOnce()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var nodes = Enumerable.Range(0, 5).Select(_ => new ServiceCollection().AddHeraldPostgres(database.Options()).BuildServiceProvider()).ToList();
+        try
+        {
+            await Task.WhenAll(nodes.Select(n => Task.Run(() => n.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None))));
+
+            Assert.Equal((long)PostgresMigrations.Steps.Length, await database.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
+            Assert.Equal(database.Schema, await database.ScalarAsync("SELECT table_schema FROM information_schema.tables WHERE table_name = 'deliveries' AND table_schema = $1", database.Schema));
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task MigrateAsync_AlreadyCurrent_NothingAppliedAgainAndDataKept()
     {
         await using var database = await PostgresTestDatabase.CreateAsync();

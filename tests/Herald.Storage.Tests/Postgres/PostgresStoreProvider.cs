@@ -5,8 +5,9 @@ using Microsoft.Extensions.Hosting;
 namespace Herald.Storage.Tests.Postgres;
 
 /// <summary>
-/// Runs the contract suite on PostgreSQL: each test gets its own database (copied from a migrated
-/// template), with the stores registered and the node services started exactly as the server does.
+/// Runs the contract suite on PostgreSQL: each test gets a schema of its own (see
+/// <see cref="PostgresTestDatabase"/>), with the stores registered and the node services started
+/// exactly as the server does.
 /// </summary>
 public sealed class PostgresStoreProvider : IStoreProvider
 {
@@ -26,8 +27,8 @@ public sealed class PostgresStoreProvider : IStoreProvider
 }
 
 /// <summary>
-/// One node's stores over a test database. The set that created the database drops it on dispose;
-/// one from <see cref="OpenAgainAsync"/> (another node on the same database) leaves it.
+/// One node's stores over a test schema. The set that created the schema drops it on dispose; one
+/// from <see cref="OpenAgainAsync"/> (another node on the same data) leaves it.
 /// </summary>
 internal sealed class PostgresStoreSet : IStoreSet
 {
@@ -72,9 +73,10 @@ internal sealed class PostgresStoreSet : IStoreSet
 
     public IDeliveryStatsStore Stats => Get<IDeliveryStatsStore>();
 
-    public static async Task<PostgresStoreSet> OpenAsync(PostgresTestDatabase database, bool owner)
+    /// <summary>Opens a node's stores over <paramref name="database"/>; <paramref name="extraConnectionSettings"/> are appended to its connection string.</summary>
+    public static async Task<PostgresStoreSet> OpenAsync(PostgresTestDatabase database, bool owner, string? extraConnectionSettings = null)
     {
-        var services = await database.OpenServicesAsync();
+        var services = await database.OpenServicesAsync(extraConnectionSettings: extraConnectionSettings);
         var set = new PostgresStoreSet(database, services, owner);
         try
         {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Herald.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -7,9 +5,12 @@ using Npgsql;
 namespace Herald.Storage.Tests.Postgres;
 
 /// <summary>
-/// A fresh database on the PostgreSQL server named by <c>HERALD_TEST_POSTGRES</c>, copied from a
-/// template migrated once (so a test pays for a CREATE DATABASE, not for the migrations), dropped
-/// on dispose. A database per test keeps LISTEN/NOTIFY isolated too: channels are per database.
+/// A fresh, isolated place for one test's stores on the PostgreSQL server named by
+/// <c>HERALD_TEST_POSTGRES</c>: a schema of its own (<see cref="PostgresOptions.Schema"/>) in a
+/// database this test process creates once. The schema brings its own change channel, so
+/// notices stay isolated too (channels are per database, not per schema). Creating a schema and
+/// migrating it costs a fraction of a CREATE DATABASE. Dropped on dispose; the process's database
+/// is dropped when the process exits.
 /// </summary>
 internal sealed class PostgresTestDatabase : IAsyncDisposable
 {
@@ -21,9 +22,16 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
     private static readonly Lazy<NpgsqlDataSource> Admin = new(() => NpgsqlDataSource.Create(
         new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = "postgres", MaxPoolSize = 4 }.ConnectionString));
 
-    private static readonly Lazy<Task<string>> Template = new(BuildTemplateAsync);
+    private static readonly Lazy<Task<string>> RunDatabase = new(CreateRunDatabaseAsync);
 
-    private PostgresTestDatabase(string name) => Name = name;
+    private readonly bool _ownDatabase;
+
+    private PostgresTestDatabase(string database, string? schema, bool ownDatabase)
+    {
+        Database = database;
+        Schema = schema;
+        _ownDatabase = ownDatabase;
+    }
 
     /// <summary>The server from the environment; a clear failure (never a skip) when it is not set.</summary>
     public static string ServerConnectionString =>
@@ -33,45 +41,64 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
                 $"The PostgreSQL tests need a server: set {EnvironmentVariable} to a connection string (e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"), "
                 + "or run ./test.sh, which starts a throwaway PostgreSQL when it is not set.");
 
-    public string Name { get; }
+    public string Database { get; }
 
-    public string ConnectionString => ConnectionStringFor(Name);
+    /// <summary>The test's schema; null for a database of its own (migration tests).</summary>
+    public string? Schema { get; }
 
-    /// <summary>A fresh, migrated database.</summary>
-    public static async Task<PostgresTestDatabase> CreateAsync()
-    {
-        var template = await Template.Value;
-        var name = NewName("t_");
-        await AdminAsync($"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-        return new PostgresTestDatabase(name);
-    }
+    public string ConnectionString => ConnectionStringFor(Database);
 
-    /// <summary>A fresh database with no tables at all (for migration tests).</summary>
+    /// <summary>A fresh schema (not yet migrated: the stores' start migrates it).</summary>
+    public static async Task<PostgresTestDatabase> CreateAsync() =>
+        new(await RunDatabase.Value, "t_" + Guid.NewGuid().ToString("N")[..24], ownDatabase: false);
+
+    /// <summary>A fresh database with no tables at all, used through its default schema (for migration tests).</summary>
     public static async Task<PostgresTestDatabase> CreateEmptyAsync()
     {
-        var name = NewName("e_");
+        var name = NewDatabaseName("e_");
         await AdminAsync($"CREATE DATABASE \"{name}\"");
-        return new PostgresTestDatabase(name);
+        return new PostgresTestDatabase(name, null, ownDatabase: true);
     }
 
     public static string ConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = database, MaxPoolSize = 20 }.ConnectionString;
 
-    /// <summary>Registers the stores over this database as the server does and migrates.</summary>
-    public async Task<ServiceProvider> OpenServicesAsync(Action<IServiceCollection>? configure = null)
+    public PostgresOptions Options(string? extra = null) => new()
+    {
+        ConnectionString = extra is null ? ConnectionString : ConnectionString + ";" + extra,
+        Schema = Schema,
+    };
+
+    /// <summary>Registers the stores over this schema as the server does and migrates.</summary>
+    public async Task<ServiceProvider> OpenServicesAsync(Action<IServiceCollection>? configure = null, string? extraConnectionSettings = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         configure?.Invoke(services);
-        var provider = services.AddHeraldPostgres(new PostgresOptions { ConnectionString = ConnectionString }).BuildServiceProvider();
-        await provider.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+        var provider = services.AddHeraldPostgres(Options(extraConnectionSettings)).BuildServiceProvider();
+        try
+        {
+            await provider.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
+        }
+
         return provider;
     }
 
-    /// <summary>Runs <paramref name="sql"/> on this database through a connection of its own.</summary>
+    /// <summary>Runs <paramref name="sql"/> in this schema through a connection of its own.</summary>
     public async Task<object?> ScalarAsync(string sql, params object?[] values)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString + ";Pooling=false");
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false };
+        if (Schema is not null)
+        {
+            builder.SearchPath = Schema;
+        }
+
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var value in values)
@@ -85,10 +112,20 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await AdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        if (_ownDatabase)
+        {
+            await AdminAsync($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)");
+        }
+        else
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
-    private static string NewName(string kind) => Prefix + kind + Guid.NewGuid().ToString("N")[..20];
+    private static string NewDatabaseName(string kind) => Prefix + kind + Guid.NewGuid().ToString("N")[..20];
 
     private static async Task AdminAsync(string sql)
     {
@@ -96,54 +133,23 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>
-    /// The migrated template, named by a hash of the schema steps, so test runs share it until the
-    /// schema changes and concurrent runs (several test projects, several helpers) build it once:
-    /// built under a different name and renamed when complete, under an advisory lock.
-    /// </summary>
-    private static async Task<string> BuildTemplateAsync()
+    /// <summary>This test process's database, dropped (with whatever schemas are left) when the process exits.</summary>
+    private static async Task<string> CreateRunDatabaseAsync()
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n--\n", PostgresMigrations.Steps))))[..16];
-        var name = Prefix + "tpl_" + hash;
-        await using var connection = await Admin.Value.OpenConnectionAsync();
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext($1))", connection) { Parameters = { new() { Value = name } } })
+        var name = NewDatabaseName("run_");
+        await AdminAsync($"CREATE DATABASE \"{name}\"");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            await lockCommand.ExecuteNonQueryAsync();
-        }
-
-        try
-        {
-            await using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = name } } })
+            try
             {
-                if (await exists.ExecuteScalarAsync() is not null)
-                {
-                    return name;
-                }
+                NpgsqlConnection.ClearAllPools();
+                AdminAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").GetAwaiter().GetResult();
             }
-
-            var building = NewName("b_");
-            await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{building}\"", connection))
+            catch (NpgsqlException)
             {
-                await create.ExecuteNonQueryAsync();
+                // The server is gone already (test.sh stops its throwaway one): nothing to drop.
             }
-
-            var options = new PostgresOptions { ConnectionString = ConnectionStringFor(building) + ";Pooling=false" };
-            await using (var services = new ServiceCollection().AddHeraldPostgres(options).BuildServiceProvider())
-            {
-                await services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
-            }
-
-            await using (var rename = new NpgsqlCommand($"ALTER DATABASE \"{building}\" RENAME TO \"{name}\"", connection))
-            {
-                await rename.ExecuteNonQueryAsync();
-            }
-
-            return name;
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection) { Parameters = { new() { Value = name } } };
-            await unlock.ExecuteNonQueryAsync();
-        }
+        };
+        return name;
     }
 }
