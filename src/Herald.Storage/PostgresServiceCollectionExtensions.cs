@@ -26,6 +26,10 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         services.AddSingleton<IEventStore, PostgresEventStore>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
+        services.AddSingleton<IDeliveryRecoveryStore, PostgresDeliveryRecoveryStore>();
+        services.AddSingleton<IRetentionStore, PostgresRetentionStore>();
+        services.AddSingleton<IReplayStore, PostgresReplayStore>();
         services.AddSingleton<IPartitionLeases, PostgresPartitionLeases>();
         services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
         services.AddSingleton<IJobLeases, PostgresJobLeases>();

@@ -135,10 +135,12 @@ internal static class PostgresMigrations
             written_at bigint NOT NULL
         );
         """,
+        // Step 2 (h-pgdeliv): each webhook's lane partition, for claims limited to a node's partitions.
+        PostgresLanePartitionSchema.Step,
 
-        // Cluster membership and webhook partition ownership (PostgresPartitionLeases): a node is live
-        // while its heartbeat has not run out; a partition is owned while its lease has not. Owner
-        // ids are compared with deliveries.lease_owner, so they are plain text like it.
+        // Step 3: cluster membership and webhook partition ownership (PostgresPartitionLeases): a node
+        // is live while its heartbeat has not run out; a partition is owned while its lease has not.
+        // Owner ids are compared with deliveries.lease_owner, so they are plain text like it.
         """
         CREATE TABLE cluster_nodes (
             id text PRIMARY KEY,

@@ -99,6 +99,8 @@ public sealed class PartitionBalancerTests : IAsyncLifetime
         await UntilAsync(() => receiver.Received.Count >= ids.Count, "every delivery to arrive");
 
         Assert.InRange(receiver.MaxInFlight, 1, 2);
+        var twice = receiver.Received.GroupBy(r => r.DeliveryId).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join("+", g.Select(r => r.Node))}").ToList();
+        Assert.True(twice.Count == 0, "sent more than once: " + string.Join("; ", twice));
         Assert.Equal(ids.Order(), receiver.Received.Select(r => r.DeliveryId).Order());
         var senders = receiver.Received.Select(r => r.Node).Distinct().Order().ToList();
         Assert.True(senders.Count >= 2, $"the webhook's lane never moved: only {string.Join(", ", senders)} sent");

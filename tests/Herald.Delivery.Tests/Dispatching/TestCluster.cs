@@ -40,7 +40,12 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public IEventStore Events => _shared.GetRequiredService<IEventStore>();
 
-    public IDeliveryStore Deliveries => _shared.GetRequiredService<IDeliveryStore>();
+    /// <summary>
+    /// The deliveries every node claims from. SQLite's, shared by the nodes of this process until the
+    /// PostgreSQL delivery store exists, except that a node's start leaves the others' leases alone,
+    /// as a store shared by nodes does (SQLite gives back every lease at start: one process per file).
+    /// </summary>
+    public IDeliveryStore Deliveries => new SharedDeliveries(_shared.GetRequiredService<IDeliveryStore>());
 
     public IReadOnlyList<ClusterNode> Nodes => _nodes;
 
@@ -79,7 +84,7 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             var id = Guid.CreateVersion7(now).ToString();
             var obj = objectId?.Invoke(i);
-            var body = System.Text.Encoding.UTF8.GetBytes($$"""{"event_type":"assets","operation":"update","object_id":"{{obj}}","data":{"n":{{i}}}}""");
+            var body = System.Text.Encoding.UTF8.GetBytes($$$"""{"event_type":"assets","operation":"update","object_id":"{{{obj}}}","data":{"n":{{{i}}}}}""");
             events.Add(new Core.Events.StoredEvent(id, new Core.Events.PublishedEvent("assets", "update", null, obj, null, null, body), now));
             deliveries.Add(new NewDelivery(Guid.CreateVersion7(now).ToString(), webhookId, id, obj, null, now));
         }
@@ -110,6 +115,25 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             // A file still closing; the temp folder is cleaned up eventually.
         }
+    }
+
+    private sealed class SharedDeliveries(IDeliveryStore inner) : IDeliveryStore
+    {
+        public Task<ClaimResult> ClaimDueAsync(ClaimRequest request, CancellationToken cancellationToken) => inner.ClaimDueAsync(request, cancellationToken);
+
+        public Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken) =>
+            inner.CompleteAsync(attempts, now, disableAfter, cancellationToken);
+
+        public Task ReleaseAsync(string owner, IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.ReleaseAsync(owner, deliveries, now, cancellationToken);
+
+        public Task<int> RecoverLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);
+
+        public Task<DeliveryView?> GetAsync(string id, string? domainId, CancellationToken cancellationToken) => inner.GetAsync(id, domainId, cancellationToken);
+
+        public Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken) => inner.ListAsync(filter, cancellationToken);
+
+        public Task<DeliveryView?> RetryAsync(string id, string? domainId, DateTimeOffset now, CancellationToken cancellationToken) => inner.RetryAsync(id, domainId, now, cancellationToken);
     }
 
     /// <summary>Partition leases that fail while the node is cut off from the database.</summary>

@@ -15,6 +15,26 @@ public sealed class PostgresJobLeaseTests : JobLeaseContract<PostgresStoreProvid
 
 public sealed class PostgresDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<PostgresStoreProvider>;
 
+public sealed class PostgresDeliveryClaimTests : DeliveryClaimContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryLeaseTests : DeliveryLeaseContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryOrderingTests : DeliveryOrderingContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryCompleteTests : DeliveryCompleteContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryRetryTests : DeliveryRetryContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryListTests : DeliveryListContract<PostgresStoreProvider>;
+
+public sealed class PostgresReplayStoreTests : ReplayStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryRecoveryStoreTests : DeliveryRecoveryContract<PostgresStoreProvider>;
+
+public sealed class PostgresRetentionStoreTests : RetentionStoreContract<PostgresStoreProvider>;
+
+public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStoreProvider>;
+
 public sealed class PostgresPartitionLeaseTests : PartitionLeaseContract<PostgresStoreProvider>;
 
 public sealed class PostgresSharedPartitionLeaseTests : SharedPartitionLeaseContract<PostgresStoreProvider>;
