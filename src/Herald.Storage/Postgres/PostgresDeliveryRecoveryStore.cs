@@ -91,7 +91,7 @@ internal sealed class PostgresDeliveryRecoveryStore(PostgresDatabase database, P
                     """,
                     r => r.GetString(0),
                     cancellationToken,
-                    webhookId, from, nowMs, BatchSize, PostgresStoreChanges.Channel, changes.Payload(StoreChangeKind.DueWork, null)),
+                    webhookId, from, nowMs, BatchSize, changes.Channel, changes.Payload(StoreChangeKind.DueWork, null)),
                 cancellationToken).ConfigureAwait(false);
             total += batch.Count;
             if (batch.Count > 0)

@@ -305,7 +305,7 @@ internal sealed partial class PostgresDeliveryStore
                 WriteHealth,
                 webhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError, stored.Version,
                 statusChanged && !next.Status.Sends(), statusChanged,
-                PostgresStoreChanges.Channel, changes.Payload(StoreChangeKind.Webhooks, webhookId)));
+                changes.Channel, changes.Payload(StoreChangeKind.Webhooks, webhookId)));
         }
 
         var written = new HashSet<string>(StringComparer.Ordinal);

@@ -203,7 +203,7 @@ internal sealed partial class PostgresDeliveryStore(PostgresDatabase database, P
                     """ + " " + ViewColumns + ", pg_notify($4, $5) FROM retried",
                     ReadView,
                     cancellationToken,
-                    id, domainId, UnixTime.ToMs(now), PostgresStoreChanges.Channel, changes.Payload(StoreChangeKind.DueWork, null)).ConfigureAwait(false);
+                    id, domainId, UnixTime.ToMs(now), changes.Channel, changes.Payload(StoreChangeKind.DueWork, null)).ConfigureAwait(false);
                 return rows.Count == 0 ? null : rows[0];
             },
             cancellationToken),
