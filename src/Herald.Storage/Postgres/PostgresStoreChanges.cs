@@ -32,6 +32,7 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
     private Task? _listener;
     private Task? _dispatcher;
     private int _connections;
+    private int _disposed;
 
     public PostgresStoreChanges(PostgresDatabase database, ILogger<PostgresStoreChanges>? logger = null)
     {
@@ -124,6 +125,12 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _remote.Writer.TryComplete();
         foreach (var task in new[] { _listener, _dispatcher })

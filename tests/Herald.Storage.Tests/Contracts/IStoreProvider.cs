@@ -36,6 +36,8 @@ public interface IStoreSet : IAsyncDisposable
 
     IDataProtectionKeyStore DataProtectionKeys { get; }
 
+    IDeliveryStatsStore Stats { get; }
+
     /// <summary>
     /// A second set of stores over the same data, as a restarted process (or another node) would
     /// open it; the caller disposes it.

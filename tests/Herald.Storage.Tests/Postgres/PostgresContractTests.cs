@@ -38,3 +38,7 @@ public sealed class PostgresMultiWriterTests : MultiWriterContract<PostgresStore
 public sealed class PostgresPartitionLeaseTests : PartitionLeaseContract<PostgresStoreProvider>;
 
 public sealed class PostgresSharedPartitionLeaseTests : SharedPartitionLeaseContract<PostgresStoreProvider>;
+
+public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
+
+public sealed class PostgresDeliveryStatsStoreTests : DeliveryStatsContract<PostgresStoreProvider>;

@@ -40,7 +40,7 @@ public sealed class PostgresMigrationTests
     [Fact]
     public async Task MigrateAsync_SeveralNodesStartAtOnceInAFreshSchema_SchemaCreatedAndEachStepAppliedOnce()
     {
-        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync(migrated: false);
         var nodes = Enumerable.Range(0, 5).Select(_ => new ServiceCollection().AddHeraldPostgres(database.Options()).BuildServiceProvider()).ToList();
         try
         {

@@ -48,9 +48,19 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
 
     public string ConnectionString => ConnectionStringFor(Database);
 
-    /// <summary>A fresh schema (not yet migrated: the stores' start migrates it).</summary>
-    public static async Task<PostgresTestDatabase> CreateAsync() =>
-        new(await RunDatabase.Value, "t_" + Guid.NewGuid().ToString("N")[..24], ownDatabase: false);
+    /// <summary>A fresh schema, migrated unless <paramref name="migrated"/> is false (then it does not exist until a start creates it).</summary>
+    public static async Task<PostgresTestDatabase> CreateAsync(bool migrated = true)
+    {
+        var created = new PostgresTestDatabase(await RunDatabase.Value, "t_" + Guid.NewGuid().ToString("N")[..24], ownDatabase: false);
+        if (!migrated)
+        {
+            return created;
+        }
+
+        await using var database = new PostgresDatabase(created.Options("Pooling=false"));
+        await new PostgresStoreMigrator(database, new PostgresClock(database)).MigrateAsync(CancellationToken.None);
+        return created;
+    }
 
     /// <summary>A fresh database with no tables at all, used through its default schema (for migration tests).</summary>
     public static async Task<PostgresTestDatabase> CreateEmptyAsync()
@@ -68,6 +78,10 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         ConnectionString = extra is null ? ConnectionString : ConnectionString + ";" + extra,
         Schema = Schema,
     };
+
+    /// <summary>Registers the stores over this schema as the server does, without migrating or starting anything.</summary>
+    public ServiceProvider Services(string? extraConnectionSettings = null) =>
+        new ServiceCollection().AddLogging().AddHeraldPostgres(Options(extraConnectionSettings)).BuildServiceProvider();
 
     /// <summary>Registers the stores over this schema as the server does and migrates.</summary>
     public async Task<ServiceProvider> OpenServicesAsync(Action<IServiceCollection>? configure = null, string? extraConnectionSettings = null)

@@ -38,3 +38,5 @@ public sealed class SqliteJobLeaseTests : JobLeaseContract<SqliteStoreProvider>;
 public sealed class SqliteDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<SqliteStoreProvider>;
 
 public sealed class SqlitePartitionLeaseTests : PartitionLeaseContract<SqliteStoreProvider>;
+
+public sealed class SqliteDeliveryStatsStoreTests : DeliveryStatsContract<SqliteStoreProvider>;

@@ -34,6 +34,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         public IDataProtectionKeyStore DataProtectionKeys => db.DataProtectionKeys;
 
+        public IDeliveryStatsStore Stats => db.Stats;
+
         public async Task<IStoreSet> OpenAgainAsync()
         {
             var services = new ServiceCollection().AddHeraldSqlite(db.Options).BuildServiceProvider();
@@ -70,6 +72,8 @@ public sealed class SqliteStoreProvider : IStoreProvider
         public IPartitionLeases PartitionLeases => services.GetRequiredService<IPartitionLeases>();
 
         public IDataProtectionKeyStore DataProtectionKeys => services.GetRequiredService<IDataProtectionKeyStore>();
+
+        public IDeliveryStatsStore Stats => services.GetRequiredService<IDeliveryStatsStore>();
 
         public Task<IStoreSet> OpenAgainAsync() => throw new NotSupportedException("Open again from the first set.");
 

@@ -58,6 +58,8 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
 
     public IReplayStore Replays => _services.GetRequiredService<IReplayStore>();
 
+    public IDeliveryStatsStore Stats => _services.GetRequiredService<IDeliveryStatsStore>();
+
     public IDeliveryRecoveryStore Recovery => _services.GetRequiredService<IDeliveryRecoveryStore>();
 
     public IRetentionStore Retention => _services.GetRequiredService<IRetentionStore>();

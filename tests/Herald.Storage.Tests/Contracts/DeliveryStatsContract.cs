@@ -1,27 +1,23 @@
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
-using Herald.Storage.Sqlite;
-using static Herald.Storage.Tests.Sqlite.SqliteTestDatabase;
 
-namespace Herald.Storage.Tests.Sqlite;
+namespace Herald.Storage.Tests.Contracts;
 
-/// <summary>The admin UI's read-only queries over real attempts written by claim and complete.</summary>
-public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
+/// <summary>The admin UI's read-only queries (<see cref="IDeliveryStatsStore"/>) over real attempts written by claim and complete.</summary>
+public abstract class DeliveryStatsContract<TProvider> : StoreContract<TProvider>
+    where TProvider : IStoreProvider, new()
 {
     private static readonly DateTimeOffset Now = T0.AddHours(30);
-    private readonly SqliteTestDatabase _db = new();
     private int _events;
 
-    private IDeliveryStatsStore Stats => new SqliteDeliveryStatsStore(_db.Database);
+    private IDeliveryStatsStore Stats => Stores.Stats;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        await _db.InsertWebhookAsync("w1", domainId: "dom-a");
-        await _db.InsertWebhookAsync("w2", domainId: "dom-b");
-        await _db.InsertWebhookAsync("w3", WebhookStatus.Paused, domainId: "dom-a");
+        await InsertWebhookAsync("w1", domainId: "dom-a");
+        await InsertWebhookAsync("w2", domainId: "dom-b");
+        await InsertWebhookAsync("w3", WebhookStatus.Paused, domainId: "dom-a");
     }
-
-    public Task DisposeAsync() => _db.DisposeAsync().AsTask();
 
     [Fact]
     public async Task ReadAttemptsAsync_FromCursor_OnlyNewerAttemptsWithTheirWebhookAndDomain()
@@ -119,7 +115,7 @@ public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
     [Fact]
     public async Task GetEventAsync_OtherDomain_NotFound()
     {
-        await _db.Events.IngestAsync(new IngestBatch([NewEvent("ev-a", domainId: "dom-a")], [], null, null, T0), CancellationToken.None);
+        await Events.IngestAsync(new IngestBatch([NewEvent("ev-a", domainId: "dom-a")], [], null, null, T0), CancellationToken.None);
 
         var found = await Stats.GetEventAsync("ev-a", "dom-a", CancellationToken.None);
 
@@ -137,10 +133,10 @@ public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
     private async Task DeliverAsync(string webhookId, string domain, DateTimeOffset started, int statusCode, double durationMs, DateTimeOffset? created = null)
     {
         var id = await PendingAsync(webhookId, domain, created ?? started);
-        var claimed = await _db.Deliveries.ClaimDueAsync("stats", started, TimeSpan.FromMinutes(5), 100, CancellationToken.None);
+        var claimed = await Deliveries.ClaimDueAsync("stats", started, TimeSpan.FromMinutes(5), 100, CancellationToken.None);
         var mine = Assert.Single(claimed, c => c.Id == id);
         var succeeded = statusCode is >= 200 and < 300;
-        await _db.Deliveries.CompleteAsync(
+        await Deliveries.CompleteAsync(
             [new AttemptRecord(id, webhookId, 1, started, statusCode, durationMs, succeeded ? null : $"HTTP {statusCode}", "ok", succeeded, null, mine.LeaseUntil)],
             started,
             TimeSpan.FromHours(5),
@@ -153,7 +149,7 @@ public sealed class SqliteDeliveryStatsStoreTests : IAsyncLifetime
         var eventId = Guid.CreateVersion7(created).ToString();
         var id = Guid.CreateVersion7(created).ToString();
         _events++;
-        await _db.Events.IngestAsync(
+        await Events.IngestAsync(
             new IngestBatch([NewEvent(eventId, $"o{_events}", domain) with { ReceivedAt = created }], [NewDelivery(id, webhookId, eventId, created, $"o{_events}", domain)], null, null, created),
             CancellationToken.None);
         return id;
