@@ -65,7 +65,9 @@ public sealed record ClaimRequest(
 /// <summary>
 /// The deliveries a claim leased, earliest due first, and <see cref="NextDueAfter"/>: the earliest
 /// due time after the claim's <c>Now</c> of a pending, sendable delivery (null when there is none),
-/// so an idle dispatcher knows how long to sleep without a second query.
+/// so an idle dispatcher knows how long to sleep without a second query. A provider may count only
+/// the webhooks of the request's <see cref="ClaimRequest.Partitions"/> (PostgreSQL does: a node
+/// sleeps until its own work is due); SQLite, always claimed without partitions, counts every one.
 /// </summary>
 public sealed class ClaimResult(IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset? nextDueAfter) : IReadOnlyList<ClaimedDelivery>
 {

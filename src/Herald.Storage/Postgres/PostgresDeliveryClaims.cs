@@ -26,6 +26,12 @@ internal static class PostgresDeliveryClaims
     /// events, earliest due first; an event's body only on its first row (a fanned-out event's
     /// deliveries share it).
     /// </summary>
+    // Each sending webhook in the partitions (a lane) offers its earliest due deliveries, locking them
+    // as it reads (SKIP LOCKED: rows another claim holds are passed over, and the walk goes on to the
+    // next ones); every row locked is a heap write, so a lane first offers about twice its fair share
+    // of the claim (share), and only lanes that had more than that offer again, splitting between
+    // them about twice the room the others left (one busy webhook among idle ones still fills the
+    // claim). The earliest due of all offers are leased; the other locks end with the statement.
     public const string Claim =
         """
         WITH lanes AS (
@@ -35,12 +41,12 @@ internal static class PostgresDeliveryClaims
               AND COALESCE(c.capacity, $7) > 0
         ),
         sized AS (
-            SELECT id, capacity, GREATEST(8, 2 * $4 / count(*) OVER () + 1) AS share FROM lanes
+            SELECT id, capacity, (2 * $4 + count(*) OVER () - 1) / count(*) OVER () AS share FROM lanes
         ),
         first AS (
-            SELECT l.id AS lane, l.capacity, l.share, x.seq, x.next_attempt_at AS due
+            SELECT l.id AS lane, l.capacity, l.share, x.id, x.seq, x.next_attempt_at AS due
             FROM sized l CROSS JOIN LATERAL (
-                SELECT x.seq, x.next_attempt_at FROM deliveries x
+                SELECT x.id, x.seq, x.next_attempt_at FROM deliveries x
                 WHERE x.webhook_id = l.id AND
         """ + " " + Due +
         """
@@ -49,30 +55,35 @@ internal static class PostgresDeliveryClaims
                 LIMIT LEAST(l.capacity, l.share)
                 FOR UPDATE SKIP LOCKED) x
         ),
-        last AS (
-            SELECT DISTINCT ON (lane) lane, capacity, share, due, seq, count(*) OVER (PARTITION BY lane) AS taken
-            FROM first ORDER BY lane, due DESC, seq DESC
+        more AS (
+            SELECT * FROM (
+                SELECT DISTINCT ON (lane) lane, capacity, share, due, seq, count(*) OVER (PARTITION BY lane) AS taken
+                FROM first ORDER BY lane, due DESC, seq DESC) f
+            WHERE taken >= share AND capacity > taken
+        ),
+        room AS (
+            SELECT GREATEST(0, $4 - (SELECT count(*) FROM first)) AS left_over, GREATEST(1, (SELECT count(*) FROM more)) AS lanes
         ),
         second AS (
-            SELECT y.seq, y.next_attempt_at AS due
-            FROM last m CROSS JOIN LATERAL (
-                SELECT x.seq, x.next_attempt_at FROM deliveries x
+            SELECT y.id, y.seq, y.next_attempt_at AS due
+            FROM more m CROSS JOIN room r CROSS JOIN LATERAL (
+                SELECT x.id, x.seq, x.next_attempt_at FROM deliveries x
                 WHERE x.webhook_id = m.lane AND (x.next_attempt_at, x.seq) > (m.due, m.seq) AND
         """ + " " + Due +
         """
 
                 ORDER BY x.next_attempt_at, x.seq
-                LIMIT GREATEST(0, LEAST(m.capacity - m.taken, $4 - (SELECT count(*) FROM first)))
+                LIMIT LEAST(m.capacity - m.taken, r.left_over, (2 * r.left_over + r.lanes - 1) / r.lanes)
                 FOR UPDATE SKIP LOCKED) y
-            WHERE m.taken >= m.share AND m.capacity > m.taken
         ),
         picked AS (
-            SELECT seq, due FROM (SELECT seq, due FROM first UNION ALL SELECT seq, due FROM second) u
+            SELECT id, seq, due FROM (SELECT id, seq, due FROM first UNION ALL SELECT id, seq, due FROM second) u
             ORDER BY due, seq LIMIT $4
         ),
         claimed AS (
+            -- Every picked row is locked by this statement and was pending and due under the lock.
             UPDATE deliveries d SET lease_owner = $1, lease_until = $3, next_attempt_at = $3
-            FROM picked p WHERE d.seq = p.seq AND d.status = 0
+            FROM picked p WHERE d.id = p.id
             RETURNING d.seq, p.due, d.id, d.webhook_id, d.event_id, d.object_id, d.attempt_count
         )
         SELECT c.id, c.webhook_id, c.event_id, c.object_id, c.attempt_count, e.event_type, e.realm, e.operation,

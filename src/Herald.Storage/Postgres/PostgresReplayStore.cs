@@ -14,17 +14,20 @@ internal sealed class PostgresReplayStore(PostgresDatabase database, PostgresSto
     private const string Columns =
         "id, webhook_id, domain_id, since, until, only_failed, status, cursor, events_scanned, deliveries_created, created_at, modified_at";
 
-    // The ingest rules for replayed deliveries: a webhook paused (or gone) holds them, a disabled one
-    // gets none. Each event is locked against retention's delete while its deliveries are created (a
-    // retention sweep that took it first has deleted it, and its deliveries are skipped).
+    // The ingest rules for replayed deliveries (as PostgresEventStore's): each webhook's status read
+    // once under a share lock taken in id order (a status change waits for this commit, or this for
+    // it); a webhook paused (or gone) holds them, a disabled one gets none; publish order is seq.
+    // Each event is locked against retention's delete while its deliveries are created (a retention
+    // sweep that took it first has deleted it, and its deliveries are skipped).
     private const string InsertDeliveries =
         """
+        WITH w AS (SELECT id, status FROM webhooks WHERE id = ANY($2::text[]) ORDER BY id FOR SHARE)
         INSERT INTO deliveries (id, webhook_id, event_id, object_id, domain_id, status, held, attempt_count, next_attempt_at, lease_until, created_at, updated_at, ordered)
         SELECT n.id, n.webhook_id, n.event_id, n.object_id, n.domain_id, 0, CASE WHEN w.status IN ('ENABLED', 'FAILING') THEN 0 ELSE 1 END,
             0, n.due, 0, $8, $8, n.ordered
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::integer[]) WITH ORDINALITY
             AS n(id, webhook_id, event_id, object_id, domain_id, due, ordered, ord)
-        LEFT JOIN webhooks w ON w.id = n.webhook_id
+        LEFT JOIN w ON w.id = n.webhook_id
         WHERE w.status IS DISTINCT FROM 'DISABLED'
           AND EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id FOR KEY SHARE)
         ORDER BY n.ord

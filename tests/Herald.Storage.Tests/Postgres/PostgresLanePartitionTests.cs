@@ -24,6 +24,7 @@ public sealed class PostgresLanePartitionTests
         }
 
         await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var services = await database.OpenServicesAsync();
 
         var stored = new List<int>();
         foreach (var chunk in ids.Chunk(200))
@@ -39,6 +40,7 @@ public sealed class PostgresLanePartitionTests
     public async Task LanePartition_InsertedWebhook_ColumnHoldsItsPartition()
     {
         await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var services = await database.OpenServicesAsync();
 
         await database.ScalarAsync(
             "INSERT INTO webhooks (id, definition, secrets, status, created_at, modified_at) VALUES ($1, '{}', '', 'ENABLED', 0, 0)", "hook-ß-42");

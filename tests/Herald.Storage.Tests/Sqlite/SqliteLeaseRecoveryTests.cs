@@ -34,6 +34,23 @@ public sealed class SqliteLeaseRecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecoverLeasesAsync_SomeRecovered_RaisesDueWork()
+    {
+        await _db.PublishAsync("e1", T0, webhookIds: "w1");
+        await _db.Deliveries.ClaimDueAsync("dead-node", T0, Lease, 10, CancellationToken.None);
+        var due = new List<StoreChange>();
+        using var _ = _db.Changes.Subscribe(StoreChangeKind.DueWork, (change, _) =>
+        {
+            due.Add(change);
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.Equal(1, await _db.Deliveries.RecoverLeasesAsync(T0, CancellationToken.None));
+
+        Assert.NotEmpty(due);
+    }
+
+    [Fact]
     public async Task RecoverLeasesAsync_FinishedAndWaitingDeliveries_LeftAlone()
     {
         await _db.PublishAsync("e1", T0, webhookIds: "w1");
