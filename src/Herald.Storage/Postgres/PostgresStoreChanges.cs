@@ -27,6 +27,7 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
     private readonly ILogger _logger;
     private readonly Channel<StoreChange> _remote = System.Threading.Channels.Channel.CreateUnbounded<StoreChange>(new() { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ImmutableArray<Subscription> _subscriptions = [];
     private Task? _listener;
@@ -125,7 +126,7 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
 
     public async ValueTask DisposeAsync()
     {
-        // Registered under two service types, so the container may dispose it twice.
+        // Registered as itself and as IStoreChanges (a factory), so the container disposes it twice.
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;

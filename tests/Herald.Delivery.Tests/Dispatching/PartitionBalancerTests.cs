@@ -74,6 +74,40 @@ public sealed class PartitionBalancerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliver_NodeDiesWithAttemptsInFlight_AnotherNodeSendsThemWithinAboutAPartitionLease()
+    {
+        await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(10));
+        var shortLeases = new PartitionOptions { LeaseTime = TimeSpan.FromSeconds(3), RebalanceEvery = TimeSpan.FromMilliseconds(100), FenceMargin = TimeSpan.FromSeconds(1) };
+        var partition = LanePartitions.Count - 1;
+        var id = Enumerable.Range(0, 10_000).Select(i => $"dying-{i}").First(w => LanePartitions.Of(w) == partition);
+        await _cluster.AddWebhookAsync(new Webhook
+        {
+            Id = id,
+            Url = receiver.Url,
+            EventType = "assets",
+            Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
+        });
+        var a = await _cluster.StartNodeAsync("a", shortLeases);
+        var b = await _cluster.StartNodeAsync("b", shortLeases);
+        await UntilAsync(() => b.Claimable.Contains(partition) && Counts() == "128,128", "b to own the webhook's partition");
+
+        // b's attempts hang at the receiver; then b drops off the database (as if killed): it
+        // never renews, never gives its leases back.
+        receiver.Hang["b"] = true;
+        var ids = await _cluster.PublishAsync(id, 10);
+        await UntilAsync(() => receiver.Started.Count(n => n == "b") == ids.Count, "b to have every delivery in flight");
+        var died = Stopwatch.StartNew();
+        b.Leases.CutOff = true;
+
+        // The 150 s delivery leases are given back when a takes b's partitions over (3 s lease).
+        await UntilAsync(() => receiver.Received.Count >= ids.Count, "a to send what b had in flight");
+        Assert.True(died.Elapsed < TimeSpan.FromSeconds(20), $"took {died.Elapsed}");
+        Assert.Equal(ids.Order(), receiver.Received.Select(r => r.DeliveryId).Order());
+        Assert.All(receiver.Received, r => Assert.Equal("a", r.Node));
+        Assert.Contains(partition, a.Claimable);
+    }
+
+    [Fact]
     public async Task Deliver_MaxConcurrencyTwoAcrossThreeNodesWhileItsPartitionMoves_NeverMoreThanTwoInFlight()
     {
         await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(30));
@@ -104,6 +138,41 @@ public sealed class PartitionBalancerTests : IAsyncLifetime
         Assert.Equal(ids.Order(), receiver.Received.Select(r => r.DeliveryId).Order());
         var senders = receiver.Received.Select(r => r.Node).Distinct().Order().ToList();
         Assert.True(senders.Count >= 2, $"the webhook's lane never moved: only {string.Join(", ", senders)} sent");
+    }
+
+    [Fact]
+    public async Task Deliver_OrderedByObjectWhileItsPartitionMoves_EachObjectInPublishOrder()
+    {
+        await using var receiver = await ConcurrencyReceiver.StartAsync(TimeSpan.FromMilliseconds(10));
+        var id = Enumerable.Range(0, 10_000).Select(i => $"ordered-{i}").First(w => LanePartitions.Of(w) == LanePartitions.Count - 1);
+        await _cluster.AddWebhookAsync(new Webhook
+        {
+            Id = id,
+            Url = receiver.Url,
+            EventType = "assets",
+            Ordering = WebhookOrdering.Object,
+            Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
+        });
+        var a = await _cluster.StartNodeAsync("a", Quick);
+        await UntilAsync(() => a.Claimable.Count == LanePartitions.Count, "the first node to own every partition");
+        var ids = await _cluster.PublishAsync(id, 120, i => $"obj-{i % 4}");
+
+        await UntilAsync(() => receiver.Received.Count >= 10, "the first node to be delivering");
+        await _cluster.StartNodeAsync("b", Quick);
+        await UntilAsync(() => receiver.Received.Count >= 50, "delivering to go on");
+        await _cluster.StartNodeAsync("c", Quick);
+        await UntilAsync(() => receiver.Received.Count >= ids.Count, "every delivery to arrive");
+
+        // Publish order is the order of ids; object i % 4. Each object's deliveries arrive in it.
+        var position = ids.Select((d, i) => (d, i)).ToDictionary(x => x.d, x => x.i);
+        foreach (var group in receiver.Received.GroupBy(r => position[r.DeliveryId] % 4))
+        {
+            var order = group.Select(r => position[r.DeliveryId]).ToList();
+            Assert.Equal(order.Order(), order);
+        }
+
+        Assert.Equal(ids.Count, receiver.Received.Select(r => r.DeliveryId).Distinct().Count());
+        Assert.True(receiver.Received.Select(r => r.Node).Distinct().Count() >= 2, "the webhook's lane never moved");
     }
 
     /// <summary>The running nodes' claimable counts, in start order.</summary>

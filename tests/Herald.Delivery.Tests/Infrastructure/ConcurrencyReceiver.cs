@@ -20,12 +20,20 @@ internal sealed class ConcurrencyReceiver : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<(string DeliveryId, string Node)> _received = new();
+    private readonly ConcurrentQueue<string> _started = new();
+    private readonly CancellationTokenSource _release = new();
     private int _inFlight;
     private int _maxInFlight;
 
     private ConcurrencyReceiver(WebApplication app) => _app = app;
 
     public TimeSpan Hold { get; init; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>Nodes whose requests are held until the receiver stops (a node whose attempts hang).</summary>
+    public ConcurrentDictionary<string, bool> Hang { get; } = new();
+
+    /// <summary>The node of every request that arrived, answered or not.</summary>
+    public IReadOnlyList<string> Started => [.. _started];
 
     public string Url { get; private set; } = string.Empty;
 
@@ -47,7 +55,9 @@ internal sealed class ConcurrencyReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _release.CancelAsync();
         await _app.StopAsync();
+        _release.Dispose();
         await _app.DisposeAsync();
     }
 
@@ -61,6 +71,15 @@ internal sealed class ConcurrencyReceiver : IAsyncDisposable
 
         try
         {
+            var node = context.Request.Headers[NodeHeader].ToString();
+            _started.Enqueue(node);
+            if (Hang.ContainsKey(node))
+            {
+                await Task.Delay(Timeout.Infinite, _release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                context.Abort();
+                return;
+            }
+
             await Task.Delay(Hold);
             _received.Enqueue((context.Request.Headers[WebhookHeaders.DeliveryId].ToString(), context.Request.Headers[NodeHeader].ToString()));
             context.Response.StatusCode = 200;

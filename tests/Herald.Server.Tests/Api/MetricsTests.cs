@@ -32,6 +32,9 @@ public sealed partial class MetricsTests
         Assert.Equal(0, Sample(text, "herald_events_received_total"));
         Assert.Equal(0, Sample(text, "herald_webhooks{status=\"ENABLED\"}"));
 
+        // One process on SQLite owns every webhook partition.
+        Assert.Equal(256, Sample(text, "herald_partitions_owned"));
+
         // The OpenTelemetry SDK's runtime and ASP.NET Core instruments are exported beside Herald's.
         Assert.Contains("# TYPE dotnet_gc_collections_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE kestrel_active_connections gauge", text, StringComparison.Ordinal);
