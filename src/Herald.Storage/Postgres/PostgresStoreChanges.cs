@@ -33,7 +33,6 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
     private Task? _listener;
     private Task? _dispatcher;
     private int _connections;
-    private int _disposed;
 
     public PostgresStoreChanges(PostgresDatabase database, ILogger<PostgresStoreChanges>? logger = null)
     {
