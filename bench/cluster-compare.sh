@@ -7,6 +7,9 @@
 #   dotnet build -c Release src/Herald.Server && dotnet build -c Release bench/Herald.LoadTest
 #   bench/cluster-compare.sh "Host=127.0.0.1;Port=55433;Username=postgres" [--quick] [more load-test options]
 #
+# HERALD_COMPARE_SINGLE and HERALD_COMPARE_FANOUT add options to one scenario's runs only, e.g.
+# HERALD_COMPARE_SINGLE="--events 20000" HERALD_COMPARE_FANOUT="--events 300".
+#
 # Each PostgreSQL run creates a fresh database on that server and drops it afterwards. The server's
 # own CPU is reported when it runs on this machine; it counts every process of the instance, so give
 # the benchmark an instance of its own.
@@ -39,9 +42,10 @@ run() {
 }
 
 for scenario in single fanout; do
-  run "$scenario-sqlite" --scenario "$scenario" "$@"
+  if [[ "$scenario" == single ]]; then read -r -a extra <<<"${HERALD_COMPARE_SINGLE:-}"; else read -r -a extra <<<"${HERALD_COMPARE_FANOUT:-}"; fi
+  run "$scenario-sqlite" --scenario "$scenario" "${extra[@]}" "$@"
   for nodes in 1 2 3; do
-    run "$scenario-postgres-$nodes" --scenario "$scenario" --database "$database" --nodes "$nodes" "$@"
+    run "$scenario-postgres-$nodes" --scenario "$scenario" --database "$database" --nodes "$nodes" "${extra[@]}" "$@"
   done
 done
 
