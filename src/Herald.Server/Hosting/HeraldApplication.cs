@@ -75,6 +75,7 @@ internal static class HeraldApplication
         {
             await StoreXmlRepository.ImportFolderAsync(app.Services.GetRequiredService<IDataProtectionKeyStore>(), keysFolder, CancellationToken.None);
         }
+        await SharedKeyRing.EnsureKeyAsync(app.Services, CancellationToken.None);
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
         app.UseMiddleware<ErrorResponseMiddleware>();

@@ -99,6 +99,46 @@ public sealed class ClusterChangeTests
     }
 
     [Fact]
+    public async Task KeyRing_NodesStartedTogether_ShareOneKey()
+    {
+        // A new cluster whose nodes all start at once (replicas of one deployment) gets one Data
+        // Protection key, not one per node: a secret any node encrypts, every node decrypts.
+        await using var database = await ClusterDatabase.CreateAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        var starting = Enumerable.Range(0, 3).Select(_ => HeraldProcess.StartAsync(database.ConnectionString)).ToList();
+        var nodes = await Task.WhenAll(starting);
+        try
+        {
+            // Each node encrypts a secret at once: without one shared first key, each would make its own.
+            var webhooks = await Task.WhenAll(nodes.Select((n, i) => n.Client.CreateWebhookAsync(new { name = $"made-on-{i}", url = receiver.Url($"/{i}"), event_type = "assets" })));
+            Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM data_protection_keys"));
+
+            // One node is left to send for all three: it decrypts what the others encrypted.
+            await nodes[2].StopAsync();
+            await nodes[1].StopAsync();
+            await nodes[0].Client.PublishAsync(RecoveryCalls.Event("sent-by-a"));
+            var requests = await receiver.WaitForAsync(3, TimeSpan.FromSeconds(60));
+            for (var i = 0; i < 3; i++)
+            {
+                var request = requests.Single(r => r.Path == $"/{i}");
+                new StandardWebhook(webhooks[i].GetProperty("secret").GetString()!).Verify(request.BodyText, new HeaderDictionary
+                {
+                    ["webhook-id"] = request.Header("webhook-id"),
+                    ["webhook-timestamp"] = request.Header("webhook-timestamp"),
+                    ["webhook-signature"] = request.Header("webhook-signature"),
+                });
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task AdminSession_SignedInOnA_WorksOnB()
     {
         await using var cluster = await ClusterNodes.StartAsync(2);
