@@ -99,10 +99,19 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             return;
         }
 
-        var events = options.WarmupEvents;
-        var id = await api.CreateWebhookAsync("load-warmup", receiver.Url("w", 0), "warmup", cancellationToken);
+        // One node sends only for the webhooks whose partitions it owns: with several nodes the
+        // warm-up uses 16 webhooks (each node owns one of them with a chance above 99.8 %) and a
+        // quarter of the events each, so every node's send path is compiled before measuring.
+        var webhooks = herald.Count > 1 ? 16 : 1;
+        var events = herald.Count > 1 ? Math.Max(1, options.WarmupEvents / 4) : options.WarmupEvents;
+        var ids = new List<string>();
+        for (var i = 0; i < webhooks; i++)
+        {
+            ids.Add(await api.CreateWebhookAsync($"load-warmup-{i}", receiver.Url("w", i), "warmup", cancellationToken));
+        }
+
         await api.DefinitionsSettledAsync(cancellationToken);
-        var tally = new ReceiveTally(1, events, events);
+        var tally = new ReceiveTally(webhooks, events, webhooks * events);
         receiver.Route("w", tally);
         // The measured run's request shape (a steady run publishes one event per request), flat out.
         var batch = Math.Min(options.Batch, 100);
@@ -117,11 +126,15 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             throw new InvalidOperationException($"warm-up publishing failed: {publish.FirstError}");
         }
 
-        await WaitForAsync(tally, herald, TimeSpan.FromSeconds(120), cancellationToken);
-        await api.DeleteWebhookAsync(id, cancellationToken);
+        await WaitForAsync(tally, herald, TimeSpan.FromSeconds(180), cancellationToken);
+        foreach (var id in ids)
+        {
+            await api.DeleteWebhookAsync(id, cancellationToken);
+        }
+
         await api.DefinitionsSettledAsync(cancellationToken);
         var quiet = await WaitForJitToSettleAsync(herald, cancellationToken);
-        await output.WriteLineAsync($"warm-up: {events:N0} events published and delivered; Herald's JIT {(quiet is { } s ? $"quiet after {s.TotalSeconds:F1} s more" : "still busy after 20 s")}");
+        await output.WriteLineAsync($"warm-up: {events:N0} events × {webhooks} webhook(s) published and delivered; Herald's JIT {(quiet is { } s ? $"quiet after {s.TotalSeconds:F1} s more" : "still busy after 20 s")}");
     }
 
     /// <summary>
