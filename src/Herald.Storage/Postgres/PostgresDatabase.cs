@@ -39,12 +39,19 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
         Options = options;
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+
+        // The LISTEN connection lives outside the pool: it is held for the process's life, and
+        // one that broke must never go back to the pool.
+        ListenerDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false, MaxAutoPrepare = 0 }.ConnectionString);
         DatabaseName = builder.Database ?? builder.Username ?? "postgres";
     }
 
     public PostgresOptions Options { get; }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Unpooled connections for the one long-lived LISTEN connection.</summary>
+    public NpgsqlDataSource ListenerDataSource { get; }
 
     /// <summary>The LISTEN/NOTIFY channel of this installation (channels are per database, so a schema needs its own).</summary>
     public string Channel { get; } = "herald_changes";
@@ -100,9 +107,17 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         return rows;
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await ListenerDataSource.DisposeAsync().ConfigureAwait(false);
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose()
+    {
+        ListenerDataSource.Dispose();
+        DataSource.Dispose();
+    }
 
     private static void Bind(NpgsqlParameterCollection parameters, object?[] values)
     {

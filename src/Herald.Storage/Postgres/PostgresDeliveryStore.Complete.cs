@@ -42,18 +42,24 @@ internal sealed partial class PostgresDeliveryStore
 
     private const string ReadHealth = "SELECT id, status, first_failed_at, last_error, version FROM webhooks WHERE id = ANY($1::text[])";
 
-    // The health Core decided, written only if the row's version is still the one read (bumping it);
-    // a webhook that stops sending holds its pending deliveries in the same statement, and a status
-    // change tells the other nodes.
+    // The health Core decided, written only if the row's version is still the one read (bumping it),
+    // with its notice when the status changed. Webhook rows are locked in id order, as ingest locks
+    // them (FOR SHARE), so the two never deadlock.
     private const string WriteHealth =
         """
         WITH w AS (
             UPDATE webhooks SET status = $2, first_failed_at = $3, last_error = $4, version = version + 1 WHERE id = $1 AND version = $5 RETURNING id
-        ),
-        held AS (
-            UPDATE deliveries SET held = 1 WHERE $6 AND status = 0 AND webhook_id IN (SELECT id FROM w)
         )
-        SELECT w.id, (SELECT pg_notify($8, $9) WHERE $7) FROM w
+        SELECT w.id, (SELECT pg_notify($7, $8) WHERE $6) FROM w
+        """;
+
+    // A webhook that stopped sending holds its pending deliveries, in a statement after the webhook's
+    // (a newer snapshot: deliveries an ingest committed while the webhook's row was awaited are held
+    // too), only if this transaction's write is the one stored.
+    private const string HoldDeliveries =
+        """
+        UPDATE deliveries SET held = 1
+        WHERE webhook_id = $1 AND status = 0 AND EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND version = $2 + 1 AND status = $3)
         """;
 
     public async Task<CompletionResult> CompleteAsync(IReadOnlyList<AttemptRecord> attempts, DateTimeOffset now, TimeSpan disableAfter, CancellationToken cancellationToken)
@@ -298,14 +304,17 @@ internal sealed partial class PostgresDeliveryStore
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var (webhookId, next, stored, found) in writes)
+        foreach (var (webhookId, next, stored, found) in writes.OrderBy(w => w.WebhookId, StringComparer.Ordinal))
         {
             var statusChanged = next.Status != stored.Health.Status;
             batch.BatchCommands.Add(PostgresDatabase.BatchCommand(
                 WriteHealth,
                 webhookId, next.Status.ToWire(), UnixTime.ToMs(next.FirstFailedAt), next.LastError, stored.Version,
-                statusChanged && !next.Status.Sends(), statusChanged,
-                changes.Channel, changes.Payload(StoreChangeKind.Webhooks, webhookId)));
+                statusChanged, changes.Channel, changes.Payload(StoreChangeKind.Webhooks, webhookId)));
+            if (statusChanged && !next.Status.Sends())
+            {
+                batch.BatchCommands.Add(PostgresDatabase.BatchCommand(HoldDeliveries, webhookId, stored.Version, next.Status.ToWire()));
+            }
         }
 
         var written = new HashSet<string>(StringComparer.Ordinal);

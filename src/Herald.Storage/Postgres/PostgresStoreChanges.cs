@@ -152,7 +152,7 @@ internal sealed partial class PostgresStoreChanges : IStoreChanges, IAsyncDispos
         {
             try
             {
-                await using var connection = await _database.OpenAsync(stopping).ConfigureAwait(false);
+                await using var connection = await _database.ListenerDataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
                 connection.Notification += OnNotification;
                 await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
                 {
