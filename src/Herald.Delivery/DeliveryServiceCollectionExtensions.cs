@@ -40,6 +40,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton(sp => new WebhookSender(
             client, sp.GetRequiredService<OutboundAuthenticator>(), sp.GetRequiredService<PayloadShaperCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
+        services.AddSingleton<IValidateOptions<PartitionOptions>, PartitionOptionsValidator>();
         services.AddSingleton<DeliveryDispatcher>();
 
         // The balancer is registered first, so it stops after the dispatcher: partitions are given

@@ -39,7 +39,7 @@ internal static class HeraldApplication
         }
 
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher")).ValidateOnStart();
-        services.AddOptions<PartitionOptions>().Bind(builder.Configuration.GetSection("Herald:Cluster"));
+        services.AddOptions<PartitionOptions>().Bind(builder.Configuration.GetSection("Herald:Partitions")).ValidateOnStart();
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
         services.AddHeraldRecovery(builder.Configuration);
         services.AddDataProtection()
