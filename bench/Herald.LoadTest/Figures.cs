@@ -14,6 +14,15 @@ internal sealed record HeraldFigures(
     (long Database, long Wal) DatabaseBytes,
     IReadOnlyList<ThreadGroupCpu> HeraldThreads)
 {
+    /// <summary>Each node's CPU over the whole phase, in node order.</summary>
+    public IReadOnlyList<TimeSpan> NodeCpu { get; init; } = [];
+
+    /// <summary>The PostgreSQL server's CPU over the phase (every process of the instance); null on SQLite or a remote server.</summary>
+    public TimeSpan? DatabaseServerCpu { get; init; }
+
+    /// <summary>All Herald nodes' CPU per delivery together (what one SQLite process spends alone).</summary>
+    public double CpuMicrosecondsPerDelivery => Tally.Expected == 0 ? 0 : (HeraldCpuPublishing + HeraldCpuDraining).TotalMicroseconds / Tally.Expected;
+
     public double EventsPerSecond => Events / Publish.Elapsed.TotalSeconds;
 
     public double DeliveriesPerSecond => Tally.Expected == 0 ? 0 : Tally.Unique / DeliveryElapsed.TotalSeconds;

@@ -5,20 +5,40 @@ using System.Text.Json;
 
 namespace Herald.LoadTest;
 
-/// <summary>The few Herald API calls the load test makes, over one pooled client.</summary>
+/// <summary>
+/// The few Herald API calls the load test makes, over one pooled client per node: definitions go to
+/// the first node, publish requests take the nodes in turn.
+/// </summary>
 internal sealed class HeraldApi : IDisposable
 {
     private static readonly Uri Events = new("/api/v1/events", UriKind.Relative);
     private static readonly Uri Webhooks = new("/api/v1/webhooks", UriKind.Relative);
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient[] _nodes;
     private readonly HttpClient _http;
+    private int _next;
 
-    public HeraldApi(HeraldProcess herald)
+    public HeraldApi(HeraldNodes herald)
+    {
+        _nodes = herald.Nodes.Select(Client).ToArray();
+        _http = _nodes[0];
+    }
+
+    private static HttpClient Client(HeraldProcess node)
     {
         var handler = new SocketsHttpHandler { UseProxy = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
-        _http = new HttpClient(handler) { BaseAddress = herald.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", herald.AdminKey);
+        var http = new HttpClient(handler) { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", node.AdminKey);
+        return http;
     }
+
+    /// <summary>
+    /// Waits until every node matches what was just defined on the first: each node's registry follows
+    /// the store's change notices (LISTEN/NOTIFY, within a second), which no API call shows, so this
+    /// waits out that second with room to spare.
+    /// </summary>
+    public Task DefinitionsSettledAsync(CancellationToken cancellationToken) =>
+        _nodes.Length > 1 ? Task.Delay(TimeSpan.FromSeconds(2), cancellationToken) : Task.CompletedTask;
 
     public Task<string> CreateWebhookAsync(string name, string url, string eventType, CancellationToken cancellationToken) =>
         CreateWebhookAsync(name, url, eventType, timeoutSeconds: null, cancellationToken);
@@ -76,12 +96,19 @@ internal sealed class HeraldApi : IDisposable
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = Json;
-        using var response = await _http.PostAsync(Events, content, cancellationToken);
+        var node = _nodes.Length == 1 ? _http : _nodes[(uint)Interlocked.Increment(ref _next) % _nodes.Length];
+        using var response = await node.PostAsync(Events, content, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"publishing answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+    }
 }

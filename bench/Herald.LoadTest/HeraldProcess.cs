@@ -7,7 +7,8 @@ namespace Herald.LoadTest;
 
 /// <summary>
 /// Herald as users run it: <c>dotnet Herald.Server.dll</c> in its own process on a free loopback port,
-/// with a fresh SQLite database in a temporary directory that is deleted when the process is gone.
+/// with a fresh SQLite database in a temporary directory that is deleted when the process is gone,
+/// or on a PostgreSQL database the run created (a cluster node).
 /// </summary>
 internal sealed class HeraldProcess : IAsyncDisposable
 {
@@ -16,10 +17,13 @@ internal sealed class HeraldProcess : IAsyncDisposable
     private readonly string _directory;
     private readonly Queue<string> _output = new();
 
-    private HeraldProcess(Process process, string directory, Uri baseAddress, string adminKey)
+    private readonly bool _postgres;
+
+    private HeraldProcess(Process process, string directory, Uri baseAddress, string adminKey, bool postgres)
     {
         _process = process;
         _directory = directory;
+        _postgres = postgres;
         BaseAddress = baseAddress;
         AdminKey = adminKey;
     }
@@ -70,12 +74,16 @@ internal sealed class HeraldProcess : IAsyncDisposable
         throw new FileNotFoundException("Herald.Server.dll (Release) was not found; build it first: dotnet build -c Release src/Herald.Server, or pass --server-dll");
     }
 
-    public static async Task<HeraldProcess> StartAsync(string serverDll, IEnumerable<KeyValuePair<string, string>> environment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts one Herald: on a fresh SQLite file when <paramref name="database"/> is null, else on that
+    /// PostgreSQL connection string (every node of a cluster gets the same one and the same admin key).
+    /// </summary>
+    public static async Task<HeraldProcess> StartAsync(
+        string serverDll, string? database, string adminKey, IEnumerable<KeyValuePair<string, string>> environment, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"herald-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         var port = FreePort();
-        var adminKey = $"hk_load_{Guid.NewGuid():N}";
         var info = new ProcessStartInfo("dotnet", [serverDll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
         {
             RedirectStandardOutput = true,
@@ -83,7 +91,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        info.Environment["HERALD_DATABASE"] = Path.Combine(directory, "herald.db");
+        info.Environment["HERALD_DATABASE"] = database ?? Path.Combine(directory, "herald.db");
         info.Environment["HERALD_ADMIN_KEY"] = adminKey;
         info.Environment["HERALD_ALLOWED_NETWORKS"] = "127.0.0.0/8";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -93,7 +101,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
-        var herald = new HeraldProcess(new Process { StartInfo = info }, directory, new Uri($"http://127.0.0.1:{port}"), adminKey);
+        var herald = new HeraldProcess(new Process { StartInfo = info }, directory, new Uri($"http://127.0.0.1:{port}"), adminKey, database is not null);
         herald._process.OutputDataReceived += (_, e) => herald.Keep(e.Data);
         herald._process.ErrorDataReceived += (_, e) => herald.Keep(e.Data);
         try
@@ -153,8 +161,8 @@ internal sealed class HeraldProcess : IAsyncDisposable
         return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
     }
 
-    /// <summary>Sizes of the database file and of its write-ahead log.</summary>
-    public (long Database, long Wal) DatabaseBytes() => (Size(DatabasePath), Size(DatabasePath + "-wal"));
+    /// <summary>Sizes of the database file and of its write-ahead log (zero on PostgreSQL: the run asks the server).</summary>
+    public (long Database, long Wal) DatabaseBytes() => _postgres ? (0, 0) : (Size(DatabasePath), Size(DatabasePath + "-wal"));
 
     /// <summary>Kills Herald at once (idempotent, safe from any thread).</summary>
     public void Kill()

@@ -62,6 +62,12 @@ internal sealed record LoadTestOptions
 
     public string? ServerDll { get; init; }
 
+    /// <summary>A PostgreSQL connection string: each run creates a fresh database on that server and drops it after; null runs on SQLite.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>Herald processes on the one database (PostgreSQL only above 1); publishing is spread over them.</summary>
+    public int Nodes { get; init; } = 1;
+
     public bool Quick { get; init; }
 
     /// <summary>Extra environment for the Herald process, e.g. <c>Herald__Dispatcher__ClaimBatch=512</c>.</summary>
@@ -70,7 +76,8 @@ internal sealed record LoadTestOptions
     public int ExpectedDeliveries => Webhooks * Events;
 
     public const string Usage = """
-        Herald load test: starts Herald (its own process, fresh SQLite), a receiver on 127.0.0.1,
+        Herald load test: starts Herald (its own process, fresh SQLite; or N nodes on a fresh PostgreSQL
+        database), a receiver on 127.0.0.1,
         publishes events and prints throughput, publish→receiver latency, Herald's peak RSS and the
         raw HttpClient ceiling against the same receiver.
 
@@ -94,6 +101,8 @@ internal sealed record LoadTestOptions
           --hang-timeout S       isolation: hanging webhook's timeout_seconds   (5; its path holds requests S + 5 s)
           --rounds K             isolation: baseline/with-hanging phase pairs   (2, ordered a b, b a, …)
           --server-dll PATH      Herald.Server.dll to start                     (src/Herald.Server/bin/Release/net10.0)
+          --database CONN        PostgreSQL connection string (Host=…): a fresh database on that server per run (SQLite file)
+          --nodes N              Herald processes on the one database; publishes spread over them (1; above 1 needs --database)
           --env NAME=VALUE       extra environment for Herald (repeatable)
           --quick                a small smoke run of the chosen scenario
         """;
@@ -172,6 +181,12 @@ internal sealed record LoadTestOptions
                 continue;
             }
 
+            if (name == "database")
+            {
+                options = options with { Database = value };
+                continue;
+            }
+
             if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
                 error = $"--{name} takes a whole number, not '{value}'";
@@ -195,6 +210,7 @@ internal sealed record LoadTestOptions
                 case "domains": options = options with { Domains = number }; break;
                 case "list-pages": options = options with { ListPages = number }; break;
                 case "backlog": options = options with { Backlog = number }; break;
+                case "nodes": options = options with { Nodes = number }; break;
                 default:
                     error = $"unknown option --{name}";
                     return null;
@@ -216,6 +232,11 @@ internal sealed record LoadTestOptions
             { HangTimeoutSeconds: < 1 or > 60 } => "--hang-timeout must be from 1 to 60 (Herald's timeout_seconds range)",
             { Rounds: < 1 } => "--rounds must be at least 1",
             { Scenario: Scenario.Backlog, Backlog: < 1 } => "--backlog must be at least 1",
+            { Nodes: < 1 or > 8 } => "--nodes must be from 1 to 8",
+            { Nodes: > 1, Database: null } => "--nodes above 1 needs --database (a PostgreSQL connection string): SQLite is one process",
+            { Database: { } db } when !db.Contains("Host=", StringComparison.OrdinalIgnoreCase) => "--database takes a PostgreSQL connection string (Host=…)",
+            { Scenario: Scenario.Isolation, Nodes: > 1 } => "isolation runs on one node",
+            { Scenario: Scenario.Definitions or Scenario.Backlog, Nodes: > 1 } => "definitions and backlog run on one node",
             { Scenario: Scenario.Isolation, Webhooks: < 1 } => "isolation needs at least 1 healthy webhook",
             { Scenario: Scenario.Definitions, Webhooks: < 1 } => "definitions needs at least 1 webhook",
             { Scenario: Scenario.Definitions, Domains: < 1 } => "--domains must be at least 1",

@@ -13,7 +13,7 @@ internal sealed partial class LoadTestRun
     /// <summary>Events per publish request while building the backlog (~850 KiB, under the 1 MiB body limit).</summary>
     private const int BacklogBatch = 800;
 
-    private async Task<int> RunBacklogAsync(HeraldApi api, LoadReceiver receiver, HeraldProcess herald, RssSampler rss, CancellationToken cancellationToken)
+    private async Task<int> RunBacklogAsync(HeraldApi api, LoadReceiver receiver, HeraldNodes herald, RssSampler rss, CancellationToken cancellationToken)
     {
         const string BacklogType = "backlog";
         var backlog = options.Backlog;

@@ -25,7 +25,7 @@ internal sealed partial class LoadTestRun
         int HangAbandoned,
         int HangLeftAfterRelease);
 
-    private async Task<int> RunIsolationAsync(HeraldApi api, LoadReceiver receiver, HeraldProcess herald, RssSampler rss, CancellationToken cancellationToken)
+    private async Task<int> RunIsolationAsync(HeraldApi api, LoadReceiver receiver, HeraldNodes herald, RssSampler rss, CancellationToken cancellationToken)
     {
         var hold = TimeSpan.FromSeconds(options.HangTimeoutSeconds + 5);
         await output.WriteLineAsync(
@@ -70,7 +70,7 @@ internal sealed partial class LoadTestRun
     }
 
     private async Task<IsolationPhase> RunIsolationPhaseAsync(
-        HeraldApi api, LoadReceiver receiver, HeraldProcess herald, int round, int index, bool hanging, TimeSpan hold, CancellationToken cancellationToken)
+        HeraldApi api, LoadReceiver receiver, HeraldNodes herald, int round, int index, bool hanging, TimeSpan hold, CancellationToken cancellationToken)
     {
         var eventType = $"iso-{index}";
         var route = $"i{index}";

@@ -4,24 +4,37 @@ using System.Net;
 namespace Herald.LoadTest;
 
 /// <summary>One load-test run, start to finish: Herald, receiver, warm-up, measurement, raw ceiling.</summary>
-internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter output, Action<HeraldProcess?> started)
+internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter output, Action<HeraldNodes?> started)
 {
+    private PostgresDatabase? _postgres;
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var dll = HeraldProcess.LocateServerDll(options.ServerDll);
         Report.Header(output, options, dll);
         await using var receiver = await LoadReceiver.StartAsync(cancellationToken);
-        await using var herald = await HeraldProcess.StartAsync(dll, options.HeraldEnvironment, cancellationToken);
-        started(herald);
+        await using var postgres = options.Database is { } given ? await PostgresDatabase.CreateAsync(given, cancellationToken) : null;
+        _postgres = postgres;
+        if (postgres is not null)
+        {
+            await output.WriteLineAsync($"  PostgreSQL {postgres.Name} (dropped after the run): {postgres.Settings}");
+        }
+
+        await using var herald = await HeraldNodes.StartAsync(dll, postgres?.ConnectionString, options.Nodes, options.HeraldEnvironment, started, cancellationToken);
         try
         {
             using var api = new HeraldApi(herald);
             await using var rss = new RssSampler(herald.RssBytes);
-            await output.WriteLineAsync($"Herald pid {herald.Id} on {herald.BaseAddress}, receiver on {receiver.BaseUrl}");
+            foreach (var node in herald.Nodes)
+            {
+                await output.WriteLineAsync($"Herald pid {node.Id} on {node.BaseAddress}");
+            }
+
+            await output.WriteLineAsync($"receiver on {receiver.BaseUrl}");
 
             if (options.Scenario == Scenario.Definitions)
             {
-                return await RunDefinitionsAsync(herald, rss, cancellationToken);
+                return await RunDefinitionsAsync(herald.Nodes[0], rss, cancellationToken);
             }
 
             await WarmUpAsync(api, receiver, herald, cancellationToken);
@@ -65,6 +78,11 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             }
 
             Report.Herald(output, options, figures, receiver.Strays);
+            if (postgres is not null)
+            {
+                await output.WriteLineAsync($"  PostgreSQL   database {await postgres.SizeAsync(cancellationToken) / (1024.0 * 1024):F0} MB");
+            }
+
             var raw = options.RawRequests > 0 && options.ExpectedDeliveries > 0
                 ? await MeasureRawAsync(receiver, cancellationToken)
                 : null;
@@ -74,6 +92,7 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             }
 
             Report.Targets(output, options, figures, raw);
+            Report.Summary(output, options, figures, raw);
             return 0;
         }
         finally
@@ -83,16 +102,26 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
     }
 
     /// <summary>JIT, connection pools and SQLite pages warmed by a small delivered run on its own event type.</summary>
-    private async Task WarmUpAsync(HeraldApi api, LoadReceiver receiver, HeraldProcess herald, CancellationToken cancellationToken)
+    private async Task WarmUpAsync(HeraldApi api, LoadReceiver receiver, HeraldNodes herald, CancellationToken cancellationToken)
     {
         if (options.WarmupEvents <= 0)
         {
             return;
         }
 
-        var events = options.WarmupEvents;
-        var id = await api.CreateWebhookAsync("load-warmup", receiver.Url("w", 0), "warmup", cancellationToken);
-        var tally = new ReceiveTally(1, events, events);
+        // One node sends only for the webhooks whose partitions it owns: with several nodes the
+        // warm-up uses 16 webhooks (each node owns one of them with a chance above 99.8 %) and a
+        // quarter of the events each, so every node's send path is compiled before measuring.
+        var webhooks = herald.Count > 1 ? 16 : 1;
+        var events = herald.Count > 1 ? Math.Max(1, options.WarmupEvents / 4) : options.WarmupEvents;
+        var ids = new List<string>();
+        for (var i = 0; i < webhooks; i++)
+        {
+            ids.Add(await api.CreateWebhookAsync($"load-warmup-{i}", receiver.Url("w", i), "warmup", cancellationToken));
+        }
+
+        await api.DefinitionsSettledAsync(cancellationToken);
+        var tally = new ReceiveTally(webhooks, events, webhooks * events);
         receiver.Route("w", tally);
         // The measured run's request shape (a steady run publishes one event per request), flat out.
         var batch = Math.Min(options.Batch, 100);
@@ -107,25 +136,30 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             throw new InvalidOperationException($"warm-up publishing failed: {publish.FirstError}");
         }
 
-        await WaitForAsync(tally, herald, TimeSpan.FromSeconds(120), cancellationToken);
-        await api.DeleteWebhookAsync(id, cancellationToken);
+        await WaitForAsync(tally, herald, TimeSpan.FromSeconds(180), cancellationToken);
+        foreach (var id in ids)
+        {
+            await api.DeleteWebhookAsync(id, cancellationToken);
+        }
+
+        await api.DefinitionsSettledAsync(cancellationToken);
         var quiet = await WaitForJitToSettleAsync(herald, cancellationToken);
-        await output.WriteLineAsync($"warm-up: {events:N0} events published and delivered; Herald's JIT {(quiet is { } s ? $"quiet after {s.TotalSeconds:F1} s more" : "still busy after 20 s")}");
+        await output.WriteLineAsync($"warm-up: {events:N0} events × {webhooks} webhook(s) published and delivered; Herald's JIT {(quiet is { } s ? $"quiet after {s.TotalSeconds:F1} s more" : "still busy after 20 s")}");
     }
 
     /// <summary>
     /// Waits until Herald's tiered-compilation thread stops working (less than 20 ms of CPU in a
     /// second), so rejitting hot methods is not measured as load; a long-running server is past it.
     /// </summary>
-    private static async Task<TimeSpan?> WaitForJitToSettleAsync(HeraldProcess herald, CancellationToken cancellationToken)
+    private static async Task<TimeSpan?> WaitForJitToSettleAsync(HeraldNodes herald, CancellationToken cancellationToken)
     {
         const string JitThread = ".NET Tiered Com";
         var waited = Stopwatch.StartNew();
-        var before = ThreadCpu.Snapshot(herald.Id).Seconds(JitThread);
+        var before = herald.ThreadSnapshot().Seconds(JitThread);
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(1000, cancellationToken);
-            var now = ThreadCpu.Snapshot(herald.Id).Seconds(JitThread);
+            var now = herald.ThreadSnapshot().Seconds(JitThread);
             if (now - before < 0.020)
             {
                 return waited.Elapsed;
@@ -163,14 +197,18 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
         {
             await output.WriteLineAsync($"created {options.Webhooks:N0} webhooks in {created.Elapsed.TotalSeconds:F1} s");
         }
+
+        await api.DefinitionsSettledAsync(cancellationToken);
     }
 
-    private async Task<HeraldFigures> MeasureHeraldAsync(HeraldApi api, HeraldProcess herald, RssSampler rss, ReceiveTally tally, CancellationToken cancellationToken)
+    private async Task<HeraldFigures> MeasureHeraldAsync(HeraldApi api, HeraldNodes herald, RssSampler rss, ReceiveTally tally, CancellationToken cancellationToken)
     {
         var self = Process.GetCurrentProcess();
         var selfCpu0 = self.TotalProcessorTime;
         var cpu0 = herald.CpuTime();
-        var threads0 = ThreadCpu.Snapshot(herald.Id);
+        var nodes0 = herald.CpuTimes();
+        var server0 = _postgres?.ServerCpu();
+        var threads0 = herald.ThreadSnapshot();
         rss.Reset();
         var published = 0;
         using var progress = new CancellationTokenSource();
@@ -197,6 +235,8 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
             }
 
             var end = tally.Expected == 0 ? publish.EndTicks : tally.LastTicks;
+            var nodes = herald.CpuTimes().Zip(nodes0, (now, before) => now - before).ToArray();
+            var server = _postgres?.ServerCpu() - server0;
             return new HeraldFigures(
                 publish,
                 options.Events,
@@ -208,7 +248,11 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
                 herald.PeakRssBytes(),
                 rss.Max,
                 herald.DatabaseBytes(),
-                ThreadCpu.Snapshot(herald.Id).Since(threads0));
+                herald.ThreadSnapshot().Since(threads0))
+            {
+                NodeCpu = nodes,
+                DatabaseServerCpu = server,
+            };
         }
         finally
         {
@@ -272,7 +316,7 @@ internal sealed partial class LoadTestRun(LoadTestOptions options, TextWriter ou
         return new RawFigures(requests, options.RawConcurrency, elapsed, ceilingTally.Latency(), pacedLatency, cpu);
     }
 
-    private static async Task WaitForAsync(ReceiveTally tally, HeraldProcess herald, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task WaitForAsync(ReceiveTally tally, HeraldNodes herald, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         while (!tally.Complete.IsCompleted)

@@ -11,7 +11,7 @@ if (options is null)
 // Herald must not outlive the run. The first Ctrl+C, SIGTERM or SIGHUP cancels the run, which then
 // kills Herald and deletes its database as it unwinds; a second one ends the process at once, and
 // ProcessExit still kills Herald and deletes the database.
-HeraldProcess? herald = null;
+HeraldNodes? herald = null;
 using var cancel = new CancellationTokenSource();
 void Stop(PosixSignalContext context)
 {

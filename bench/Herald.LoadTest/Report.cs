@@ -19,6 +19,9 @@ internal static class Report
         var pacing = options.Rate > 0 ? $"paced at {options.Rate:N0} events/s, at most {options.Publishers} requests in flight" : $"{options.Publishers} concurrent publishers";
         output.WriteLine($"  load       {options.Webhooks} webhook(s) × {options.Events:N0} events of ~{EventBodies.TargetBytes} B, {options.Batch} per request, {pacing}");
         output.WriteLine($"  timeout    {options.Timeout.TotalSeconds:F0} s");
+        output.WriteLine(options.Database is null
+            ? "  store      SQLite, a fresh file, one Herald process"
+            : $"  store      PostgreSQL ({Redacted(options.Database)}), a fresh database, {options.Nodes} Herald node(s), publishes spread over them in turn");
         foreach (var (name, value) in options.HeraldEnvironment)
         {
             output.WriteLine($"  Herald env {name}={value}");
@@ -49,6 +52,17 @@ internal static class Report
         output.WriteLine($"  Herald CPU   {f.HeraldCpuPublishing.TotalSeconds:F1} s while publishing ({Cores(f.HeraldCpuPublishing, publishing)} cores), {f.HeraldCpuDraining.TotalSeconds:F1} s after ({Cores(f.HeraldCpuDraining, draining)} cores); load test process {f.LoadTestCpu.TotalSeconds:F1} s ({Cores(f.LoadTestCpu, publishing + draining)} cores)");
         var perDelivery = f.Tally.Expected > 0 ? $", {(f.HeraldCpuPublishing + f.HeraldCpuDraining).TotalMicroseconds / f.Tally.Expected:F0} µs per delivery" : string.Empty;
         output.WriteLine($"  CPU cost     Herald {f.CpuMicrosecondsPerEvent:F0} µs per event{perDelivery} (all of its CPU in the phase)");
+        if (f.NodeCpu.Count > 1 && f.Tally.Expected > 0)
+        {
+            var nodes = f.NodeCpu.Select((cpu, i) => $"node {i + 1} {cpu.TotalSeconds:F1} s = {cpu.TotalMicroseconds / f.Tally.Expected:F0} µs");
+            output.WriteLine($"  per node     {string.Join("; ", nodes)} per delivery (each node's CPU over all deliveries; they add up to the line above)");
+        }
+
+        if (f.DatabaseServerCpu is { } server && f.Tally.Expected > 0)
+        {
+            output.WriteLine($"  PostgreSQL   server CPU {server.TotalSeconds:F1} s = {server.TotalMicroseconds / f.Tally.Expected:F0} µs per delivery (every process of the instance)");
+        }
+
         var busiest = f.HeraldThreads.Take(4).Select(g => $"{g.Name} {g.Seconds:F1} s ({g.Threads} thread{(g.Threads == 1 ? string.Empty : "s")}{(g.Threads > 1 ? $", busiest {g.BusiestSeconds:F1} s" : string.Empty)})");
         output.WriteLine($"  by thread    {string.Join("; ", busiest)}");
         output.WriteLine($"  run queue    Herald's threads spent {f.HeraldThreads.Sum(g => g.WaitingSeconds):F1} s runnable but waiting for a core (other processes, incl. this one, had it)");
@@ -102,6 +116,22 @@ internal static class Report
             output.WriteLine($"  {target,-26} {actual,-16} {(met ? "met" : "NOT MET")}");
         }
     }
+
+    /// <summary>One line per run, for scripts that put several runs side by side (bench/cluster-compare.sh).</summary>
+    public static void Summary(TextWriter output, LoadTestOptions options, HeraldFigures f, RawFigures? raw)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var nodes = string.Join('/', f.NodeCpu.Select(c => (f.Tally.Expected == 0 ? 0 : c.TotalMicroseconds / f.Tally.Expected).ToString("F0", inv)));
+        var server = f.DatabaseServerCpu is { } cpu && f.Tally.Expected > 0 ? (cpu.TotalMicroseconds / f.Tally.Expected).ToString("F0", inv) : "-";
+        output.WriteLine();
+        output.WriteLine(string.Create(
+            inv,
+            $"SUMMARY scenario={options.Scenario.ToString().ToLowerInvariant()} store={(options.Database is null ? "sqlite" : "postgres")} nodes={options.Nodes} deliveries={f.Tally.Unique} deliveries_per_s={f.DeliveriesPerSecond:F0} raw_per_s={(raw is null ? "-" : raw.PerSecond.ToString("F0", inv))} ratio={(raw is null ? "-" : Ratio(f, raw).ToString("F2", inv))} herald_cpu_us_per_delivery={f.CpuMicrosecondsPerDelivery:F0} per_node_us={nodes} pg_server_cpu_us_per_delivery={server} duplicates={f.Tally.Duplicates} peak_rss_mb={f.PeakRssBytes / MiB:F0}"));
+    }
+
+    /// <summary>The connection string without its password.</summary>
+    private static string Redacted(string connectionString) =>
+        string.Join(';', connectionString.Split(';').Where(p => !p.TrimStart().StartsWith("Password", StringComparison.OrdinalIgnoreCase) && !p.TrimStart().StartsWith("Pwd", StringComparison.OrdinalIgnoreCase)));
 
     private static double Ratio(HeraldFigures f, RawFigures raw) => f.DeliveriesPerSecond / raw.PerSecond;
 

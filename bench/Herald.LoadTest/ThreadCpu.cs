@@ -14,9 +14,22 @@ internal sealed class ThreadCpu
 
     private ThreadCpu(Dictionary<int, ThreadTimes> threads) => _threads = threads;
 
-    public static ThreadCpu Snapshot(int pid)
+    public static ThreadCpu Snapshot(int pid) => Snapshot([pid]);
+
+    /// <summary>The threads of several processes together (thread ids are unique across the system).</summary>
+    public static ThreadCpu Snapshot(IEnumerable<int> pids)
     {
         var threads = new Dictionary<int, ThreadTimes>();
+        foreach (var pid in pids)
+        {
+            Read(pid, threads);
+        }
+
+        return new ThreadCpu(threads);
+    }
+
+    private static void Read(int pid, Dictionary<int, ThreadTimes> threads)
+    {
         try
         {
             foreach (var directory in Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task"))
@@ -38,8 +51,6 @@ internal sealed class ThreadCpu
         {
             // The process is gone.
         }
-
-        return new ThreadCpu(threads);
     }
 
     /// <summary>CPU seconds of the threads whose name starts with <paramref name="prefix"/>.</summary>

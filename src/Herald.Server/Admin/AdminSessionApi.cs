@@ -61,14 +61,7 @@ internal static class AdminSessionApi
             }
 
             var (cookie, session) = sessions.Open(key);
-            context.Response.Cookies.Append(AdminSessions.CookieName, cookie, new CookieOptions
-            {
-                HttpOnly = true,
-                SameSite = SameSiteMode.Strict,
-                Secure = context.Request.IsHttps,
-                Path = "/",
-                IsEssential = true,
-            });
+            context.Response.Cookies.Append(AdminSessions.CookieName, cookie, AdminSessions.CookieOptions(context.Request));
             return Results.Ok(SessionResponse.From(caller, session));
         }
     }
@@ -81,7 +74,7 @@ internal static class AdminSessionApi
     private static IResult SignOut(HttpContext context, AdminSessions sessions)
     {
         sessions.Close(context.Request.Cookies[AdminSessions.CookieName]);
-        context.Response.Cookies.Delete(AdminSessions.CookieName, new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
+        context.Response.Cookies.Delete(AdminSessions.CookieName, AdminSessions.CookieOptions(context.Request));
         return Results.NoContent();
     }
 

@@ -51,6 +51,11 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyAuthenticator
             if (caller is not null)
             {
                 context.Features.Set(session!);
+                if (sessions.Renew(session!) is { } renewed)
+                {
+                    // The idle clock lives in the cookie: a fresh value restarts it on whichever node answers.
+                    context.Response.Cookies.Append(AdminSessions.CookieName, renewed, AdminSessions.CookieOptions(context.Request));
+                }
             }
         }
 

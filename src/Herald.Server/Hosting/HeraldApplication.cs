@@ -7,6 +7,7 @@ using Herald.Delivery.Webhooks;
 using Herald.Server.Admin;
 using Herald.Server.Auth;
 using Herald.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -25,8 +26,18 @@ internal static class HeraldApplication
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5080");
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
+        if (DatabaseSetting.IsConnectionString(options.Database))
+        {
+            // A cluster node: the stores, change notices (LISTEN/NOTIFY), partition leases and the
+            // database's clock as the process's TimeProvider (unless a test registered its own).
+            services.AddHeraldPostgres(new PostgresOptions { ConnectionString = options.Database });
+        }
+        else
+        {
+            services.TryAddSingleton(TimeProvider.System);
+            services.AddHeraldSqlite(new SqliteOptions { Path = options.Database });
+        }
+
         services.AddOptions<DispatcherOptions>().Bind(builder.Configuration.GetSection("Herald:Dispatcher")).ValidateOnStart();
         services.AddOptions<PartitionOptions>().Bind(builder.Configuration.GetSection("Herald:Partitions")).ValidateOnStart();
         services.AddHeraldDelivery(NetworkPolicy.Parse(options.AllowedNetworks));
@@ -60,8 +71,11 @@ internal static class HeraldApplication
         // Protection keys of an install that kept them in a folder (before anything decrypts), then
         // the caches that later follow the store's change notices.
         await app.Services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None);
-        await StoreXmlRepository.ImportFolderAsync(
-            app.Services.GetRequiredService<IDataProtectionKeyStore>(), HeraldConfiguration.LegacyKeysFolder(options), CancellationToken.None);
+        if (HeraldConfiguration.LegacyKeysFolder(options) is { } keysFolder)
+        {
+            await StoreXmlRepository.ImportFolderAsync(app.Services.GetRequiredService<IDataProtectionKeyStore>(), keysFolder, CancellationToken.None);
+        }
+        await SharedKeyRing.EnsureKeyAsync(app.Services, CancellationToken.None);
         await app.Services.GetRequiredService<ApiKeyAuthenticator>().InitializeAsync(options.AdminKey, CancellationToken.None);
         await app.Services.GetRequiredService<WebhookRegistry>().RefreshAsync(CancellationToken.None);
         app.UseMiddleware<ErrorResponseMiddleware>();

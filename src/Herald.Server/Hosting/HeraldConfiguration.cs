@@ -7,8 +7,10 @@ internal static class HeraldConfiguration
     /// HERALD_ADMIN_KEY, HERALD_ALLOWED_NETWORKS) override it.
     /// </summary>
     /// <summary>The folder earlier versions kept the Data Protection keys in, imported on start.</summary>
-    public static string LegacyKeysFolder(HeraldOptions options) =>
-        options.DataProtectionKeys ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys");
+    /// <remarks>On PostgreSQL there is no database file to sit beside: only an explicit <c>Herald:DataProtectionKeys</c> is imported.</remarks>
+    public static string? LegacyKeysFolder(HeraldOptions options) =>
+        options.DataProtectionKeys
+        ?? (DatabaseSetting.IsConnectionString(options.Database) ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "keys"));
 
     public static HeraldOptions Read(IConfiguration configuration)
     {

@@ -29,11 +29,15 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Database))
         {
-            failures.Add("Herald:Database (HERALD_DATABASE) is empty; give a SQLite file path");
+            failures.Add("Herald:Database (HERALD_DATABASE) is empty; give a SQLite file path or a PostgreSQL connection string (Host=...)");
         }
-        else if (options.Database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        else if (DatabaseSetting.IsConnectionString(options.Database))
         {
-            failures.Add("Herald:Database (HERALD_DATABASE) looks like a PostgreSQL connection string; this version runs on SQLite only. Give a file path.");
+            // Never echoed: a connection string may hold a password.
+            if (DatabaseSetting.ParsePostgres(options.Database, out var error) is null)
+            {
+                failures.Add($"Herald:Database (HERALD_DATABASE) {error}");
+            }
         }
         else if (options.Database.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || Directory.Exists(options.Database))
         {

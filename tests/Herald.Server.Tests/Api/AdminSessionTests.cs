@@ -100,6 +100,79 @@ public sealed class AdminSessionTests
         Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
     }
 
+    [Fact]
+    public async Task Session_TamperedOrForeignCookie_Returns401()
+    {
+        await using var herald = await HeraldHost.StartAsync();
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(herald.BaseUrl) };
+        using (var signIn = await http.PostAsync("/ui/session", Json(new { key = HeraldHost.AdminKey })))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        var value = cookies.GetCookies(new Uri(herald.BaseUrl))["herald_session"]!.Value;
+        // The cookie is sealed by Data Protection: one changed character, or another install's
+        // cookie (sealed with another key ring), opens nothing.
+        var flipped = value[..^5] + (value[^5] == 'A' ? 'B' : 'A') + value[^4..];
+        await using var other = await HeraldHost.StartAsync();
+        var foreign = await SignInCookieAsync(other.BaseUrl);
+        using var plain = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(herald.BaseUrl) };
+        foreach (var presented in new[] { flipped, foreign, "not-a-session" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/webhooks");
+            request.Headers.Add("Cookie", "herald_session=" + presented);
+            using var response = await plain.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var genuine = new HttpRequestMessage(HttpMethod.Get, "/api/v1/webhooks");
+        genuine.Headers.Add("Cookie", "herald_session=" + value);
+        using var ok = await plain.SendAsync(genuine);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_ServerRestarted_StaysSignedIn()
+    {
+        // The session is in the cookie, sealed with the key ring kept in the database: a restart
+        // (or another node on the same database) reads it.
+        var database = TempDatabase.NewPath();
+        string cookie;
+        string csrf;
+        using (var first = await HeraldProcess.StartAsync(database))
+        {
+            using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(first.BaseUrl) };
+            using var signIn = await http.PostAsync("/ui/session", Json(new { key = HeraldHost.AdminKey }));
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+            cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+            csrf = JsonDocument.Parse(await signIn.Content.ReadAsStringAsync()).RootElement.GetProperty("csrf_token").GetString()!;
+            await first.StopAsync();
+        }
+
+        using var second = await HeraldProcess.StartAsync(database);
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(second.BaseUrl) };
+        using var session = new HttpRequestMessage(HttpMethod.Get, "/ui/session");
+        session.Headers.Add("Cookie", cookie);
+        using var current = await client.SendAsync(session);
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        Assert.Equal(csrf, JsonDocument.Parse(await current.Content.ReadAsStringAsync()).RootElement.GetProperty("csrf_token").GetString());
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/keys") { Content = Json(new { domain_id = "d1" }) };
+        create.Headers.Add("Cookie", cookie);
+        create.Headers.Add("X-CSRF-Token", csrf);
+        using var created = await client.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    private static async Task<string> SignInCookieAsync(string baseUrl)
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(baseUrl) };
+        using var signIn = await http.PostAsync("/ui/session", Json(new { key = HeraldHost.AdminKey }));
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        return signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0].Split('=', 2)[1];
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response) =>

@@ -25,7 +25,7 @@ public sealed class SettingsValidationTests
         { "Herald__MaxWebhooksPerDomain", "-3", "Herald:MaxWebhooksPerDomain" },
         { "HERALD_ALLOWED_NETWORKS", "10.0.0.0/33", "HERALD_ALLOWED_NETWORKS" },
         { "HERALD_ADMIN_KEY", "short", "HERALD_ADMIN_KEY" },
-        { "HERALD_DATABASE", "Host=db;Username=herald", "HERALD_DATABASE" },
+        { "HERALD_DATABASE", "Host=db;Port=five;Username=herald", "HERALD_DATABASE" },
         { "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "OTEL_EXPORTER_OTLP_ENDPOINT" },
         { "OTEL_EXPORTER_OTLP_PROTOCOL", "smoke-signals", "OTEL_EXPORTER_OTLP_PROTOCOL" },
     };
@@ -47,6 +47,26 @@ public sealed class SettingsValidationTests
         {
             Assert.DoesNotContain($"'{value}'", herald.Output, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("Host=db;Port=not-a-port;Username=herald;Password=pw-Secret-4711", "'Port'")]
+    [InlineData("Host=db;Hots=db2;Username=herald;Password=pw-Secret-4711", "'Hots'")]
+    [InlineData("Username=herald;Password=pw-Secret-4711;Database=herald", "no Host")]
+    [InlineData("Host=db;Password='pw-Secret-4711;Username=herald", "well-formed")]
+    [InlineData("Host=db;Username=herald;Password=pw-Secret-4711;Pooling=maybe", "'Pooling'")]
+    public async Task Start_MalformedConnectionString_Exits2NamingDatabaseWithoutPassword(string connectionString, string reason)
+    {
+        using var herald = HeraldProcess.Start(new Dictionary<string, string?> { ["HERALD_DATABASE"] = connectionString });
+
+        var exitCode = await herald.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        var refusal = herald.Output.Split('\n').Single(l => l.StartsWith("Herald cannot start: ", StringComparison.Ordinal));
+        Assert.Contains("HERALD_DATABASE", refusal, StringComparison.Ordinal);
+        Assert.Contains(reason, refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Secret-4711", herald.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", herald.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Herald.Server.Tests.Infrastructure;
 /// <summary>
 /// Herald as users and operators run it: <c>dotnet Herald.Server.dll</c> (or a published
 /// executable) in its own process on a loopback port, on a database file the test chooses (so a
-/// test can kill it and start another on the same file), with the test admin key and 127.0.0.0/8
+/// test can kill it and start another on the same file) or a PostgreSQL connection string (a
+/// cluster node), with the test admin key and 127.0.0.0/8
 /// allowed as a delivery target; output captured.
 /// </summary>
 public sealed class HeraldProcess : IDisposable
@@ -98,7 +99,10 @@ public sealed class HeraldProcess : IDisposable
 
     private static HeraldProcess Launch(string database, int port, IDictionary<string, string?>? environment, string? executable, string? workingDirectory, IEnumerable<string>? arguments)
     {
-        workingDirectory ??= Path.GetDirectoryName(database)!;
+        // A PostgreSQL node has no database file: it runs in a directory of its own.
+        workingDirectory ??= database.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+            ? Path.GetDirectoryName(TempDatabase.NewPath())!
+            : Path.GetDirectoryName(database)!;
         Directory.CreateDirectory(workingDirectory);
         var args = new List<string>();
         if (executable is null)

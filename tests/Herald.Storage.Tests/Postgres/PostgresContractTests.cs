@@ -29,7 +29,7 @@ public sealed class PostgresPartitionLeaseTests : PartitionLeaseContract<Postgre
 
 public sealed class PostgresSharedPartitionLeaseTests : SharedPartitionLeaseContract<PostgresStoreProvider>;
 
-public sealed class PostgresEventStoreTests : EventStoreContract<PostgresStoreProvider>;
+public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
 
 public sealed class PostgresWebhookStoreTests : WebhookStoreContract<PostgresStoreProvider>;
 
@@ -38,7 +38,5 @@ public sealed class PostgresApiKeyStoreTests : ApiKeyStoreContract<PostgresStore
 public sealed class PostgresJobLeaseTests : JobLeaseContract<PostgresStoreProvider>;
 
 public sealed class PostgresDataProtectionKeyStoreTests : DataProtectionKeyStoreContract<PostgresStoreProvider>;
-
-public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
 
 public sealed class PostgresDeliveryStatsStoreTests : DeliveryStatsContract<PostgresStoreProvider>;
