@@ -169,6 +169,8 @@ public sealed class IconikWebhooksApiTests : IAsyncLifetime
             }
         }
 
+        // Lists are in id order; ids made within one millisecond are not in creation order.
+        inA.Sort(StringComparer.Ordinal);
         var key = await _herald.Client.JsonAsync(HttpMethod.Post, "api/v1/keys", JsonSerializer.Serialize(new { domain_id = domainA }), HttpStatusCode.Created);
         using var tenant = new IconikClient(_herald.BaseUrl, key.GetProperty("key").GetString());
 
