@@ -29,6 +29,8 @@ public sealed class PostgresPartitionLeaseTests : PartitionLeaseContract<Postgre
 
 public sealed class PostgresSharedPartitionLeaseTests : SharedPartitionLeaseContract<PostgresStoreProvider>;
 
+public sealed class PostgresEventStoreTests : EventStoreContract<PostgresStoreProvider>;
+
 public sealed class PostgresStoreChangesTests : StoreChangesContract<PostgresStoreProvider>;
 
 public sealed class PostgresWebhookStoreTests : WebhookStoreContract<PostgresStoreProvider>;
