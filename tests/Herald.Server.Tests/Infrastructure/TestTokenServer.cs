@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests.Infrastructure;
 
@@ -44,14 +40,10 @@ public sealed class TestTokenServer : IAsyncDisposable
 
     public static async Task<TestTokenServer> StartAsync(string? username = null, string? password = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--urls", "http://127.0.0.1:0"] });
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var server = new TestTokenServer(app) { Username = username, Password = password };
         app.MapPost("/token", (Delegate)server.IssueAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.TokenUrl = address.TrimEnd('/') + "/token";
+        server.TokenUrl = await LoopbackApp.StartAsync(app) + "/token";
         return server;
     }
 

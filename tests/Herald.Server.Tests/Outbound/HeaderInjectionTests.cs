@@ -6,11 +6,8 @@ using Herald.Core.Webhooks;
 using Herald.Server.Tests.Infrastructure;
 using Herald.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests.Outbound;
 
@@ -263,13 +260,9 @@ public sealed class HeaderInjectionTests
 
         public static async Task<CannedServer> StartAsync(string json)
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--urls", "http://127.0.0.1:0"] });
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackApp.Create();
             app.MapPost("/token", () => Results.Text(json, "application/json"));
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new CannedServer(app, address.TrimEnd('/') + "/token");
+            return new CannedServer(app, await LoopbackApp.StartAsync(app) + "/token");
         }
 
         public async ValueTask DisposeAsync()
