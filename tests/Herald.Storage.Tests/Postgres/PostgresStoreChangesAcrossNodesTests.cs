@@ -12,41 +12,21 @@ namespace Herald.Storage.Tests.Postgres;
 /// the other's handlers within a second; a rolled-back write sends nothing; after the listening
 /// connection is lost, the node reconnects and raises a null-id notice of every kind.
 /// </summary>
-public sealed class PostgresStoreChangesAcrossNodesTests : IAsyncLifetime
+public sealed class PostgresStoreChangesAcrossNodesTests : TwoNodeTest
 {
     private static readonly TimeSpan WithinASecond = TimeSpan.FromSeconds(1);
     private static readonly DateTimeOffset T0 = StoreContract<PostgresStoreProvider>.T0;
 
     private readonly ConcurrentQueue<StoreChange> _seenByB = new();
     private readonly ConcurrentQueue<StoreChange> _seenByA = new();
-    private PostgresStoreSet? _a;
-    private PostgresStoreSet? _b;
 
-    private PostgresStoreSet A => _a!;
-
-    private PostgresStoreSet B => _b!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _a = (PostgresStoreSet)await new PostgresStoreProvider().CreateAsync();
-        _b = (PostgresStoreSet)await A.OpenAgainAsync();
+        await base.InitializeAsync();
         foreach (var kind in Enum.GetValues<StoreChangeKind>())
         {
             B.Changes.Subscribe(kind, Record(_seenByB));
             A.Changes.Subscribe(kind, Record(_seenByA));
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_b is not null)
-        {
-            await _b.DisposeAsync();
-        }
-
-        if (_a is not null)
-        {
-            await _a.DisposeAsync();
         }
     }
 

@@ -12,34 +12,9 @@ namespace Herald.Storage.Tests.Postgres;
 /// database, one job-lease holder, publish order kept in <c>deliveries.seq</c>, and the clock
 /// measured again while a node runs.
 /// </summary>
-public sealed class PostgresTwoNodeTests : IAsyncLifetime
+public sealed class PostgresTwoNodeTests : TwoNodeTest
 {
     private static readonly DateTimeOffset T0 = StoreContract<PostgresStoreProvider>.T0;
-    private PostgresStoreSet? _a;
-    private PostgresStoreSet? _b;
-
-    private PostgresStoreSet A => _a!;
-
-    private PostgresStoreSet B => _b!;
-
-    public async Task InitializeAsync()
-    {
-        _a = (PostgresStoreSet)await new PostgresStoreProvider().CreateAsync();
-        _b = (PostgresStoreSet)await A.OpenAgainAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_b is not null)
-        {
-            await _b.DisposeAsync();
-        }
-
-        if (_a is not null)
-        {
-            await _a.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task InsertAsync_DomainLimitRacedFromTwoNodes_StoresExactlyTheLimit()
