@@ -47,36 +47,8 @@ public sealed partial class DeliveryDispatcher
     /// <summary>Queues deliveries leased by an ingest on their lanes and starts them (their rows are durable).</summary>
     internal void Accept(IReadOnlyList<ClaimedDelivery> deliveries)
     {
-        var now = _time.GetUtcNow();
-        var index = _registry.Current;
-        List<ClaimedDelivery>? refused = null;
-        var fed = new HashSet<WebhookLane>();
-        foreach (var delivery in deliveries)
-        {
-            var webhook = index.Find(delivery.WebhookId)?.Webhook;
-            if (webhook is null || !webhook.Status.Sends())
-            {
-                (refused ??= []).Add(delivery);
-                continue;
-            }
-
-            var lane = _lanes.For(webhook);
-            lane.Enqueue(delivery);
-            fed.Add(lane);
-        }
-
-        foreach (var lane in fed)
-        {
-            if (lane.ReopensAt(now) is not null)
-            {
-                (refused ??= []).AddRange(lane.Drain());
-                continue;
-            }
-
-            Start(lane, now);
-        }
-
-        if (refused is not null)
+        var refused = Feed(deliveries, _registry.Current, _time.GetUtcNow());
+        if (refused.Count > 0)
         {
             _ = ReleaseQuietlyAsync(refused);
         }

@@ -160,6 +160,43 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         base.Dispose();
     }
 
+    /// <summary>
+    /// Queues leased deliveries (claimed, or handed off by an ingest) on their lanes and starts what
+    /// the lanes have room for; returns those to give back: their webhook was deleted or paused
+    /// since, or its circuit opened while they were on their way.
+    /// </summary>
+    private List<ClaimedDelivery> Feed(IEnumerable<ClaimedDelivery> deliveries, WebhookIndex index, DateTimeOffset now)
+    {
+        var refused = new List<ClaimedDelivery>();
+        var fed = new HashSet<WebhookLane>();
+        foreach (var delivery in deliveries)
+        {
+            var webhook = index.Find(delivery.WebhookId)?.Webhook;
+            if (webhook is null || !webhook.Status.Sends())
+            {
+                refused.Add(delivery);
+                continue;
+            }
+
+            var lane = _lanes.For(webhook);
+            lane.Enqueue(delivery);
+            fed.Add(lane);
+        }
+
+        foreach (var lane in fed)
+        {
+            if (lane.ReopensAt(now) is not null)
+            {
+                refused.AddRange(lane.Drain());
+                continue;
+            }
+
+            Start(lane, now);
+        }
+
+        return refused;
+    }
+
     private async Task RunRoundAsync(CancellationToken stoppingToken)
     {
         var now = _time.GetUtcNow();
@@ -185,35 +222,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         var partitions = _partitions.Claimable;
         var request = new ClaimRequest(_options.NodeId, now, Lease, want, capacity, _lanes.DefaultRoom, partitions);
         var claimed = partitions is { Count: 0 } ? ClaimResult.Empty : await _store.ClaimDueAsync(request, stoppingToken);
-        var refused = new List<ClaimedDelivery>();
-        var fed = new HashSet<WebhookLane>();
-        foreach (var delivery in claimed)
-        {
-            var webhook = index.Find(delivery.WebhookId)?.Webhook;
-            if (webhook is null || !webhook.Status.Sends())
-            {
-                // Deleted or paused since the plan: give the lease back.
-                refused.Add(delivery);
-                continue;
-            }
-
-            var lane = _lanes.For(webhook);
-            lane.Enqueue(delivery);
-            fed.Add(lane);
-        }
-
-        foreach (var lane in fed)
-        {
-            if (lane.ReopensAt(now) is not null)
-            {
-                // Its circuit opened while the claim was on its way: give these back.
-                refused.AddRange(lane.Drain());
-                continue;
-            }
-
-            Start(lane, now);
-        }
-
+        var refused = Feed(claimed, index, now);
         if (refused.Count > 0)
         {
             // Not cancellable: leases left behind at shutdown would hold these deliveries until they
