@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Storage.Sqlite;
 
@@ -18,13 +19,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly SqliteWriteHealth _health;
     private readonly SqliteMetrics? _metrics;
+    private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteDatabase database, SqliteWriteHealth health, SqliteMetrics? metrics = null)
+    public SqliteWriter(SqliteDatabase database, SqliteWriteHealth health, SqliteMetrics? metrics = null, ILogger<SqliteWriter>? logger = null)
     {
         _database = database;
         _health = health;
         _metrics = metrics;
+        _checkpointer = new SqliteCheckpointer(database, logger);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -48,10 +51,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return request.Task;
     }
 
+    /// <summary>The checkpoints beside this writer (for tests).</summary>
+    internal SqliteCheckpointer Checkpointer => _checkpointer;
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        finally
+        {
+            _checkpointer.Dispose();
+        }
     }
 
     private async Task RunAsync()
@@ -70,6 +83,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
         // changes; in a temporary file that cost a pwrite per page (a tenth of Herald's CPU in a
         // 100-webhook fan-out). It is only ever read to roll one request back: memory will do.
         SqliteDatabase.Execute(connection, "PRAGMA temp_store = MEMORY;");
+
+        // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
+        SqliteDatabase.Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+        SqliteCheckpointer.TakeWrittenPages(connection);
         using var session = new SqliteSession(connection);
         var durableMode = _database.Options.Synchronous;
         var synchronous = durableMode;
@@ -95,6 +112,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             RunBatch(session, batch, _health);
             _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
             batch.Clear();
+            if (_checkpointer.Appended(SqliteCheckpointer.TakeWrittenPages(connection)))
+            {
+                _checkpointer.WriterCheckpoint(connection);
+            }
         }
     }
 

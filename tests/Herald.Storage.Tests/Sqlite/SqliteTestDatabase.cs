@@ -23,11 +23,12 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
     public async Task<DateTimeOffset?> NextDueAfterAsync(DateTimeOffset after) =>
         (await Deliveries.ClaimDueAsync("probe", after, TimeSpan.FromMinutes(1), 0, CancellationToken.None)).NextDueAfter;
 
-    public SqliteTestDatabase(int maxBatch = 512)
+    public SqliteTestDatabase(int maxBatch = 512, Action<SqliteOptions>? configure = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "herald-storage-tests-" + Guid.NewGuid().ToString("N"));
         FilePath = Path.Combine(Folder, "herald.db");
         Options = new SqliteOptions { Path = FilePath, MaxBatch = maxBatch };
+        configure?.Invoke(Options);
         _services = new ServiceCollection().AddHeraldSqlite(Options).BuildServiceProvider();
         _services.GetRequiredService<IStoreMigrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
