@@ -37,7 +37,7 @@ internal static class AdminSessionApi
             return ApiResults.Error(403, "sign-in is accepted only from Herald's own page", "headers.Origin");
         }
 
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, 16 * 1024, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, 16 * 1024, ct);
         using (document)
         {
             if (error is not null)

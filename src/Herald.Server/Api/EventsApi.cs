@@ -24,6 +24,7 @@ internal static class EventsApi
     private static async Task<Results<Accepted<EventsAccepted>, BadRequest<ApiResults.ErrorBody>, Forbidden, PayloadTooLarge>> PublishAsync(
         HttpContext context,
         EventIngestor ingestor,
+        IngestBudget budget,
         IOptions<HeraldOptions> options,
         CancellationToken ct)
     {
@@ -34,7 +35,12 @@ internal static class EventsApi
             return ApiResults.BadRequest("Idempotency-Key is longer than 255 characters", "headers.Idempotency-Key");
         }
 
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, options.Value.MaxEventBodyBytes, ct);
+        // Held from reading the body until its events are stored: the body, its events' copies and
+        // the parsed document are what a publish keeps in memory. A body of unknown length counts
+        // as the largest allowed.
+        using var reservation = await budget.EnterAsync(
+            Math.Min(context.Request.ContentLength ?? options.Value.MaxEventBodyBytes, options.Value.MaxEventBodyBytes), ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, options.Value.MaxEventBodyBytes, ct);
         using (document)
         {
             if (error is not null)

@@ -99,7 +99,7 @@ internal static class IconikWebhooksApi
     /// <summary>Reads the body and maps iconik's <c>system_domain_id</c> onto Herald's <c>domain_id</c>.</summary>
     private static async Task<(JsonElement Body, IconikWebhookError? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,50 +9,99 @@ internal static class JsonBody
 {
     public const int DefaultLimit = 1024 * 1024;
 
-    public static async Task<(JsonDocument? Document, byte[]? Bytes, BodyError? Error)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body into a buffer from <see cref="ArrayPool{T}.Shared"/> and parses it in place; the
+    /// buffer goes back to the pool when the document is disposed. A publish of 800 events is close
+    /// to a megabyte: copied through a growing <c>MemoryStream</c> and out with <c>ToArray</c> it
+    /// left ~2.7 MB of large-object garbage per request, which kept the GC heap at several hundred
+    /// megabytes while a backlog was published.
+    /// </summary>
+    public static async Task<(JsonBodyDocument? Document, BodyError? Error)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
-            return (null, null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
+            return (null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return (null, null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        var bytes = buffer.ToArray();
-        if (bytes.Length == 0)
-        {
-            return (null, null, new BodyError(ApiResults.BadRequest("the body is empty; a JSON document is required", "$"), null));
-        }
-
-        JsonDocument document;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 0, 16 * 1024), limit + 1L));
+        var owned = false;
         try
         {
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 128 });
-        }
-        catch (JsonException ex)
-        {
-            var where = $"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}";
-            return (null, null, new BodyError(ApiResults.BadRequest($"malformed JSON at {where}", ex.Path ?? "$"), null));
-        }
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    // A body longer than it said, or of unknown length: grow (once past the limit it is refused).
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
 
-        if (JsonText.FindInvalid(document.RootElement, bytes) is { } path)
-        {
-            document.Dispose();
-            return (null, null, new BodyError(ApiResults.BadRequest("the body holds text that is not valid UTF-8 (or an unpaired surrogate escape); keys and strings must be valid Unicode", path), null));
-        }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
 
-        return (document, bytes, null);
+                length += read;
+                if (length > limit)
+                {
+                    return (null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
+                }
+            }
+
+            if (length == 0)
+            {
+                return (null, new BodyError(ApiResults.BadRequest("the body is empty; a JSON document is required", "$"), null));
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 128 });
+            }
+            catch (JsonException ex)
+            {
+                var where = $"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}";
+                return (null, new BodyError(ApiResults.BadRequest($"malformed JSON at {where}", ex.Path ?? "$"), null));
+            }
+
+            if (JsonText.FindInvalid(document.RootElement, buffer.AsSpan(0, length)) is { } path)
+            {
+                document.Dispose();
+                return (null, new BodyError(ApiResults.BadRequest("the body holds text that is not valid UTF-8 (or an unpaired surrogate escape); keys and strings must be valid Unicode", path), null));
+            }
+
+            owned = true;
+            return (new JsonBodyDocument(document, buffer), null);
+        }
+        finally
+        {
+            if (!owned)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
+
+/// <summary>A parsed request body over a pooled buffer: disposing it ends the document, then returns the buffer.</summary>
+internal sealed class JsonBodyDocument(JsonDocument document, byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public JsonElement RootElement => document.RootElement;
+
+    public void Dispose()
+    {
+        // The document first: any element read after this throws instead of seeing a reused buffer.
+        document.Dispose();
+        if (Interlocked.Exchange(ref _buffer, null) is { } rented)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }
 

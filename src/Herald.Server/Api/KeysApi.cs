@@ -22,7 +22,7 @@ internal static class KeysApi
             return ApiResults.Forbidden("only the admin key can create keys", "headers.Authorization");
         }
 
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)

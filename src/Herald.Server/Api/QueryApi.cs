@@ -15,7 +15,7 @@ internal static class QueryApi
 
     private static async Task<Results<Ok<QueryValidation>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> ValidateAsync(HttpContext context, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
@@ -36,7 +36,7 @@ internal static class QueryApi
 
     private static async Task<Results<Ok<QueryTestResult>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> TestAsync(HttpContext context, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)

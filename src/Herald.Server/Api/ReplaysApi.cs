@@ -21,7 +21,7 @@ internal static class ReplaysApi
     private static async Task<Results<Accepted<ReplayResponse>, BadRequest<ApiResults.ErrorBody>, NotFound<ApiResults.ErrorBody>, PayloadTooLarge>> CreateAsync(
         string id, HttpContext context, IWebhookStore webhooks, IReplayStore replays, ReplayWorker worker, TimeProvider time, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)

@@ -50,7 +50,7 @@ internal static class WebhooksApi
     private static async Task<Results<Created<WebhookResponse>, WebhookError, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> CreateAsync(
         HttpContext context, WebhookService service, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
@@ -68,7 +68,7 @@ internal static class WebhooksApi
     private static async Task<Results<Ok<WebhookResponse>, WebhookError, NotFound<ApiResults.ErrorBody>, BadRequest<ApiResults.ErrorBody>, PayloadTooLarge>> UpdateAsync(
         string id, bool partial, HttpContext context, WebhookService service, CancellationToken ct)
     {
-        var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+        var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
         using (document)
         {
             if (error is not null)
@@ -94,7 +94,7 @@ internal static class WebhooksApi
         var grace = TimeSpan.FromHours(24);
         if (context.Request.ContentLength > 0)
         {
-            var (document, _, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
+            var (document, error) = await JsonBody.ReadAsync(context.Request, JsonBody.DefaultLimit, ct);
             using (document)
             {
                 if (error is not null)

@@ -48,6 +48,7 @@ internal static class HeraldApplication
         services.AddSingleton<WebhookReader>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton(new IngestBudget(options.MaxIngestBytesInFlight));
         builder.AddHeraldTelemetry();
         services.AddHeraldOpenApi();
         services.AddHeraldAdminUi();

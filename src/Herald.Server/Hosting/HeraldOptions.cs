@@ -23,6 +23,12 @@ public sealed class HeraldOptions
     /// <summary>Largest accepted publish body.</summary>
     public int MaxEventBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Publish bodies held in memory at once, from reading to stored; more publishes wait their
+    /// turn unread (a body larger than this runs alone).
+    /// </summary>
+    public int MaxIngestBytesInFlight { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Most webhooks one domain may have (Scaleflex allows 5); 0 means no limit.</summary>
     public int MaxWebhooksPerDomain { get; set; }
 }

@@ -12,6 +12,10 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
     public const int MinAdminKeyLength = 16;
     public const int MinEventBodyBytes = 1024;
     public const int MaxEventBodyBytes = 256 * 1024 * 1024;
+
+    public const int MinIngestBytesInFlight = 64 * 1024;
+
+    public const int MaxIngestBytesInFlight = 1024 * 1024 * 1024;
     public const int MaxWebhooksPerDomainLimit = 1_000_000;
 
     public static void ThrowIfInvalid(HeraldOptions options)
@@ -67,6 +71,11 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.MaxEventBodyBytes is < MinEventBodyBytes or > MaxEventBodyBytes)
         {
             failures.Add($"Herald:MaxEventBodyBytes is {options.MaxEventBodyBytes}; it must be from {MinEventBodyBytes} to {MaxEventBodyBytes}");
+        }
+
+        if (options.MaxIngestBytesInFlight is < MinIngestBytesInFlight or > MaxIngestBytesInFlight)
+        {
+            failures.Add($"Herald:MaxIngestBytesInFlight is {options.MaxIngestBytesInFlight}; it must be from {MinIngestBytesInFlight} to {MaxIngestBytesInFlight}");
         }
 
         if (options.MaxWebhooksPerDomain is < 0 or > MaxWebhooksPerDomainLimit)

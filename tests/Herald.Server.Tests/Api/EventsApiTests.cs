@@ -59,6 +59,51 @@ public sealed class EventsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_ChunkedBodiesOfUnknownLength_ConcurrentlyFromPooledBuffers_DeliverEveryEventIntact()
+    {
+        // Bodies without Content-Length grow their pooled buffer several times; four at once must
+        // not see each other's bytes (each buffer goes back to the pool only after its request).
+        var webhook = (await _herald.Client.CreateWebhookAsync(new { url = _receiver.Url("/chunked"), event_type = "chunked" })).GetProperty("id").GetString()!;
+        var batches = Enumerable.Range(0, 4).Select(b => "[" + string.Join(",", Enumerable.Range(0, 150).Select(i =>
+            $$$"""{"event_type":"chunked","operation":"update","data":{"batch":{{{b}}},"n":{{{i}}},"pad":"{{{new string((char)('a' + b), 500)}}}"}}""")) + "]").ToList();
+
+        var responses = await Task.WhenAll(batches.Select(async body =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/events") { Content = new UnknownLengthContent(body) };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HeraldHost.AdminKey);
+            using var response = await _herald.Client.Http.SendAsync(request);
+            return (response.StatusCode, request.Content.Headers.ContentLength);
+        }));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.All(responses, r => Assert.Null(r.ContentLength));
+        var received = await _receiver.WaitForAsync(600, TimeSpan.FromSeconds(60));
+        var seen = received.Where(r => r.Path == "/chunked").Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data")).ToList();
+        Assert.Equal(600, seen.Count);
+        foreach (var data in seen)
+        {
+            var batch = data.GetProperty("batch").GetInt32();
+            Assert.Equal(new string((char)('a' + batch), 500), data.GetProperty("pad").GetString());
+        }
+
+        Assert.Equal(600, seen.Select(d => (d.GetProperty("batch").GetInt32(), d.GetProperty("n").GetInt32())).Distinct().Count());
+        Assert.NotNull(webhook);
+    }
+
+    [Fact]
+    public async Task Publish_ChunkedBodyOverOneMebibyte_Returns413AndStoresNothing()
+    {
+        var big = "{\"event_type\":\"assets\",\"operation\":\"update\",\"data\":{\"blob\":\"" + new string('x', 1024 * 1024) + "\"}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/events") { Content = new UnknownLengthContent(big) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HeraldHost.AdminKey);
+
+        using var response = await _herald.Client.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, await CountDeliveriesAsync());
+    }
+
+    [Fact]
     public async Task Publish_SameIdempotencyKeyTwice_ReturnsOriginalIdsAndOneDelivery()
     {
         var headers = new Dictionary<string, string> { ["Idempotency-Key"] = "publish-42" };
@@ -99,4 +144,26 @@ public sealed class EventsApiTests : IAsyncLifetime
 
     private async Task<int> CountDeliveriesAsync() =>
         (await _herald.Client.GetAsync($"api/v1/deliveries?webhook_id={_webhookId}&limit=1000")).GetProperty("objects").GetArrayLength();
+
+    /// <summary>A JSON body sent chunked: its length is not known up front.</summary>
+    private sealed class UnknownLengthContent(string json) : HttpContent
+    {
+        private readonly byte[] _bytes = System.Text.Encoding.UTF8.GetBytes(json);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            // In pieces, as a streaming client would send it.
+            for (var offset = 0; offset < _bytes.Length; offset += 7000)
+            {
+                await stream.WriteAsync(_bytes.AsMemory(offset, Math.Min(7000, _bytes.Length - offset)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }

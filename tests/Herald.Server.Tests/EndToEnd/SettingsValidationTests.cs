@@ -23,6 +23,7 @@ public sealed class SettingsValidationTests
         { "Herald__Replay__PollInterval", "00:00:00", "Herald:Replay:PollInterval" },
         { "Herald__MaxEventBodyBytes", "10", "Herald:MaxEventBodyBytes" },
         { "Herald__MaxWebhooksPerDomain", "-3", "Herald:MaxWebhooksPerDomain" },
+        { "Herald__MaxIngestBytesInFlight", "1000", "Herald:MaxIngestBytesInFlight" },
         { "HERALD_ALLOWED_NETWORKS", "10.0.0.0/33", "HERALD_ALLOWED_NETWORKS" },
         { "HERALD_ADMIN_KEY", "short", "HERALD_ADMIN_KEY" },
         { "HERALD_DATABASE", "Host=db;Port=five;Username=herald", "HERALD_DATABASE" },
