@@ -49,7 +49,8 @@ internal sealed record LoadTestOptions
     /// <summary>Isolation: baseline/with-hanging pairs, ordered a b, b a, a b, … so drift between phases cancels.</summary>
     public int Rounds { get; init; } = 2;
 
-    public int WarmupEvents { get; init; } = 20_000;
+    /// <summary>Deliveries in the warm-up (spread over up to 100 warm-up webhooks, as the measured run fans out).</summary>
+    public int WarmupEvents { get; init; } = 100_000;
 
     /// <summary>Definitions: domains the webhooks are spread over.</summary>
     public int Domains { get; init; } = 1_000;
@@ -94,7 +95,7 @@ internal sealed record LoadTestOptions
           --backlog N            backlog: deliveries held on a paused webhook   (1000000)
           --raw-concurrency C    raw-ceiling requests in flight                 (256)
           --raw-requests M       most raw-ceiling requests; 0 skips it          (100000)
-          --warmup N             warm-up events before measuring                (20000)
+          --warmup N             warm-up deliveries before measuring            (100000)
           --timeout S            give up waiting after S seconds (exit code 2)  (300)
           --domains D            definitions: domains the webhooks spread over  (1000)
           --list-pages L         definitions: pages fetched per list            (200)
@@ -117,7 +118,7 @@ internal sealed record LoadTestOptions
         Scenario.Definitions => new LoadTestOptions { Scenario = scenario, Webhooks = quick ? 5_000 : 100_000, Domains = quick ? 50 : 1_000, Events = quick ? 200 : 2_000, Batch = 1, Publishers = 16, ListPages = quick ? 50 : 200 },
         Scenario.Backlog => new LoadTestOptions { Scenario = scenario, Webhooks = 1, Events = quick ? 2_000 : 30_000, Batch = 1, Publishers = 64, Rate = 1_000, Backlog = quick ? 20_000 : 1_000_000, Timeout = TimeSpan.FromMinutes(15) },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Definitions or Scenario.Backlog ? 0 : quick ? 10_000 : 100_000, WarmupEvents = scenario is Scenario.Definitions ? 0 : quick ? 500 : 20_000 };
+    } with { Quick = quick, RawRequests = scenario is Scenario.Ingest or Scenario.Isolation or Scenario.Definitions or Scenario.Backlog ? 0 : quick ? 10_000 : 100_000, WarmupEvents = scenario is Scenario.Definitions ? 0 : quick ? 500 : 100_000 };
 
     /// <summary>Reads the arguments; returns null with a message when they are wrong.</summary>
     public static LoadTestOptions? Parse(string[] args, out string? error)

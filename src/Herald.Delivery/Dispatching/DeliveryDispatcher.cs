@@ -76,7 +76,20 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     public int InFlight => Volatile.Read(ref _running);
 
     /// <summary>Deliveries claimed by this process and waiting on their webhook's lane for a slot.</summary>
-    public int Waiting => _lanes.All.Sum(lane => lane.Waiting);
+    public int Waiting
+    {
+        get
+        {
+            // Only active lanes hold work.
+            var waiting = 0;
+            foreach (var lane in _lanes.Active)
+            {
+                waiting += lane.Waiting;
+            }
+
+            return waiting;
+        }
+    }
 
     /// <summary>
     /// How long a claim holds a delivery: a waiting delivery may wait for one attempt on its lane
@@ -255,7 +268,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     {
         // Lanes with nothing in flight go first, so a lane the global limit kept waiting gets a slot.
         Volatile.Write(ref _starved, 0);
-        var waiting = _lanes.All.Where(l => l.Waiting > 0).OrderBy(l => l.InFlight > 0).ToList();
+        var waiting = _lanes.Active.Where(l => l.Waiting > 0).OrderBy(l => l.InFlight > 0).ToList();
         foreach (var lane in waiting)
         {
             Start(lane, now);

@@ -39,6 +39,9 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     /// <summary>The webhook's <see cref="LanePartitions"/> partition: the node owning it runs this lane.</summary>
     public int Partition { get; init; }
 
+    /// <summary>Called after work is queued on the lane (its owner puts it in the active set).</summary>
+    public Action<WebhookLane>? OnWork { get; init; }
+
     /// <summary>How many claimed deliveries this lane keeps waiting, for its endpoint's speed.</summary>
     public int WaitingTarget
     {
@@ -102,6 +105,21 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
             lock (_gate)
             {
                 return _inFlight;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Nothing in flight or waiting, its circuit closed and no rate limit: a claim may treat it like
+    /// a lane it has never seen (<see cref="WebhookLanes.DefaultRoom"/>).
+    /// </summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight == 0 && _ready.Count == 0 && _consecutiveFailures == 0 && _probe is null && _rate is null;
             }
         }
     }
@@ -203,6 +221,9 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         {
             _ready.Enqueue(delivery);
         }
+
+        // After queuing: a round that takes the lane out of the active set looks again afterwards.
+        OnWork?.Invoke(this);
     }
 
     /// <summary>Takes a slot and the next waiting delivery; false when there is none or no slot may start now.</summary>

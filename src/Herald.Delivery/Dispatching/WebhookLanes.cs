@@ -6,9 +6,17 @@ using Herald.Storage;
 namespace Herald.Delivery.Dispatching;
 
 /// <summary>The lanes of all webhooks that have had work, or that have limits of their own.</summary>
+/// <remarks>
+/// Each dispatcher round looks only at the <em>active</em> lanes: those holding work, with an
+/// unhealthy circuit, or with limits of their own. A lane that has gone idle with default limits
+/// leaves the active set (its state stays, and it rejoins when work is queued on it), so with
+/// 10,000 webhooks a round no longer walks 10,000 lanes — that walk was a fifth of Herald's CPU in
+/// a 10,000-webhook fan-out. A claim gives an idle lane the room of a new one.
+/// </remarks>
 internal sealed class WebhookLanes(DispatcherOptions options)
 {
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WebhookLane> _active = new(StringComparer.Ordinal);
     private WebhookIndex? _planned;
 
     /// <summary>What a claim may take for a webhook that has no lane yet: a new default lane's room.</summary>
@@ -16,14 +24,23 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 
     public IEnumerable<WebhookLane> All => _lanes.Values;
 
+    /// <summary>The lanes a round looks at: holding work, with an unhealthy circuit, or with limits of their own.</summary>
+    public IEnumerable<WebhookLane> Active => _active.Values;
+
+
     /// <summary>The webhook's lane, with the webhook's current limits.</summary>
     public WebhookLane For(Webhook webhook)
     {
         var limit = webhook.MaxConcurrency ?? options.PerWebhookConcurrency;
-        var lane = _lanes.GetOrAdd(webhook.Id, id => new WebhookLane(limit, webhook.RateLimit, options) { Partition = LanePartitions.Of(id) });
+        var lane = _lanes.GetOrAdd(webhook.Id, id => new WebhookLane(limit, webhook.RateLimit, options) { Partition = LanePartitions.Of(id), OnWork = l => _active[id] = l });
         if (lane.Limit != limit || lane.RatePerSecond != webhook.RateLimit)
         {
             lane.Reconfigure(limit, webhook.RateLimit);
+        }
+
+        if (!HasDefaultLimits(lane))
+        {
+            _active[webhook.Id] = lane;
         }
 
         return lane;
@@ -47,6 +64,10 @@ internal sealed class WebhookLanes(DispatcherOptions options)
                     {
                         Follow(indexed.Webhook);
                     }
+                    else
+                    {
+                        DropIfDone(id);
+                    }
                 }
             }
             else
@@ -55,6 +76,14 @@ internal sealed class WebhookLanes(DispatcherOptions options)
                 {
                     Follow(indexed.Webhook);
                 }
+
+                foreach (var id in _lanes.Keys)
+                {
+                    if (index.Find(id) is null)
+                    {
+                        DropIfDone(id);
+                    }
+                }
             }
 
             _planned = index;
@@ -62,13 +91,27 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 
         var capacity = new Dictionary<string, int>(StringComparer.Ordinal);
         DateTimeOffset? reopens = null;
-        foreach (var (id, lane) in _lanes)
+        foreach (var (id, lane) in _active)
         {
             if (index.Find(id) is null && lane.InFlight == 0 && lane.Waiting == 0)
             {
                 // Its webhook was deleted and its last attempt has finished.
                 _lanes.TryRemove(id, out _);
+                _active.TryRemove(id, out _);
                 continue;
+            }
+
+            if (IsPlainIdle(lane))
+            {
+                // Out of the active set; work queued meanwhile (queued first, then activated) is
+                // seen by the second look and the lane stays.
+                _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+                if (IsPlainIdle(lane))
+                {
+                    continue;
+                }
+
+                _active[id] = lane;
             }
 
             var room = lane.Room(now);
@@ -91,6 +134,20 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         return (capacity, reopens);
     }
 
+    private bool HasDefaultLimits(WebhookLane lane) => lane.Limit == options.PerWebhookConcurrency && lane.RatePerSecond is null;
+
+    private bool IsPlainIdle(WebhookLane lane) => HasDefaultLimits(lane) && lane.IsIdle;
+
+    /// <summary>Forgets the lane of a deleted webhook once nothing of it runs or waits.</summary>
+    private void DropIfDone(string id)
+    {
+        if (_lanes.TryGetValue(id, out var lane) && lane.InFlight == 0 && lane.Waiting == 0)
+        {
+            _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+            _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+        }
+    }
+
     /// <summary>Gives a webhook with limits of its own its lane, and a webhook's lane its current limits.</summary>
     private void Follow(Webhook webhook)
     {
@@ -103,7 +160,7 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     /// <summary>Leaves every lane that holds work (in flight or waiting) out of <paramref name="capacity"/>.</summary>
     public void LeaveOutBusy(Dictionary<string, int> capacity)
     {
-        foreach (var (id, lane) in _lanes)
+        foreach (var (id, lane) in _active)
         {
             if (lane.InFlight + lane.Waiting > 0)
             {

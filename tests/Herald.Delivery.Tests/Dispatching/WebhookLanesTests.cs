@@ -47,6 +47,55 @@ public sealed class WebhookLanesTests
     }
 
     [Fact]
+    public void Plan_IdleLaneThatLearnedAFastEndpoint_LeavesTheActiveSetAndRejoinsWhenWorkIsQueued()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        var lane = lanes.For(Hook("a"));
+        lane.Enqueue(Claimed("d1", "a"));
+        Assert.True(lane.TryStart(T0, out var sent));
+        for (var i = 0; i < 50; i++)
+        {
+            lane.Measure(TimeSpan.FromMilliseconds(1));
+        }
+
+        // Busy and fast: listed with its own (larger) room.
+        Assert.True(lanes.Plan(index, T0).Capacity["a"] > lanes.DefaultRoom);
+        lane.Finish(sent, true, T0);
+
+        // Idle: a round no longer looks at it, and a claim gives it a new lane's room.
+        var (capacity, _) = lanes.Plan(index, T0);
+        Assert.Empty(capacity);
+        Assert.Empty(lanes.Active);
+        Assert.Same(lane, Assert.Single(lanes.All));
+
+        lane.Enqueue(Claimed("d2", "a"));
+
+        Assert.Same(lane, Assert.Single(lanes.Active));
+        Assert.True(lanes.Plan(index, T0).Capacity["a"] > lanes.DefaultRoom);
+    }
+
+    [Fact]
+    public void Plan_IdleLaneWithAnOpenCircuit_StaysActiveAndListedUntilItReopens()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        var lane = lanes.For(Hook("a"));
+        for (var i = 0; i < Options().CircuitFailureThreshold; i++)
+        {
+            lane.Enqueue(Claimed($"d{i}", "a"));
+            Assert.True(lane.TryStart(T0, out var sent));
+            lane.Finish(sent, false, T0);
+        }
+
+        var (capacity, reopens) = lanes.Plan(index, T0);
+
+        Assert.Equal(0, capacity["a"]);
+        Assert.Equal(T0 + Options().CircuitOpenFor, reopens);
+        Assert.Same(lane, Assert.Single(lanes.Active));
+    }
+
+    [Fact]
     public void Plan_PartlyBusyDefaultLane_ListsItsRoom()
     {
         var lanes = new WebhookLanes(Options());
