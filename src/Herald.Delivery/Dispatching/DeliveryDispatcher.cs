@@ -191,8 +191,14 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                 continue;
             }
 
+            // A lane retired meanwhile (a round with an older index saw its webhook as deleted)
+            // takes nothing: the webhook's next lane does.
             var lane = _lanes.For(webhook);
-            lane.Enqueue(delivery);
+            while (!lane.Enqueue(delivery))
+            {
+                lane = _lanes.For(webhook);
+            }
+
             fed.Add(lane);
         }
 

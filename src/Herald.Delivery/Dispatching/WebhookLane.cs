@@ -30,6 +30,7 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     private TimeSpan _openFor = options.CircuitOpenFor;
     private ClaimedDelivery? _probe;
     private double _averageMs = InitialAverageMs;
+    private bool _retired;
 
     /// <summary>Until attempts are measured, a lane assumes a slow endpoint and keeps few waiting.</summary>
     private const double InitialAverageMs = 1000;
@@ -215,15 +216,40 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     }
 
     /// <summary>Queues claimed deliveries, earliest due first, for the lane's slots.</summary>
-    public void Enqueue(ClaimedDelivery delivery)
+    /// <returns>False when the lane was retired (its webhook deleted) meanwhile: queue on the webhook's current lane instead.</returns>
+    public bool Enqueue(ClaimedDelivery delivery)
     {
         lock (_gate)
         {
+            if (_retired)
+            {
+                return false;
+            }
+
             _ready.Enqueue(delivery);
         }
 
         // After queuing: a round that takes the lane out of the active set looks again afterwards.
         OnWork?.Invoke(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Retires an idle lane so it can be forgotten: false when it holds work. A retired lane takes
+    /// no more work, so nothing can be queued on a lane that is no longer in the lane map.
+    /// </summary>
+    public bool TryRetire()
+    {
+        lock (_gate)
+        {
+            if (_inFlight > 0 || _ready.Count > 0)
+            {
+                return false;
+            }
+
+            _retired = true;
+            return true;
+        }
     }
 
     /// <summary>Takes a slot and the next waiting delivery; false when there is none or no slot may start now.</summary>

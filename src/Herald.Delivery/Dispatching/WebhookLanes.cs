@@ -25,7 +25,17 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     public IEnumerable<WebhookLane> All => _lanes.Values;
 
     /// <summary>The lanes a round looks at: holding work, with an unhealthy circuit, or with limits of their own.</summary>
-    public IEnumerable<WebhookLane> Active => _active.Values;
+    public IEnumerable<WebhookLane> Active
+    {
+        get
+        {
+            // Enumerating the dictionary itself takes no lock and copies nothing (Values does both).
+            foreach (var (_, lane) in _active)
+            {
+                yield return lane;
+            }
+        }
+    }
 
 
     /// <summary>The webhook's lane, with the webhook's current limits.</summary>
@@ -93,11 +103,11 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         DateTimeOffset? reopens = null;
         foreach (var (id, lane) in _active)
         {
-            if (index.Find(id) is null && lane.InFlight == 0 && lane.Waiting == 0)
+            if (index.Find(id) is null && lane.TryRetire())
             {
                 // Its webhook was deleted and its last attempt has finished.
-                _lanes.TryRemove(id, out _);
-                _active.TryRemove(id, out _);
+                _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+                _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
                 continue;
             }
 
@@ -141,7 +151,7 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     /// <summary>Forgets the lane of a deleted webhook once nothing of it runs or waits.</summary>
     private void DropIfDone(string id)
     {
-        if (_lanes.TryGetValue(id, out var lane) && lane.InFlight == 0 && lane.Waiting == 0)
+        if (_lanes.TryGetValue(id, out var lane) && lane.TryRetire())
         {
             _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
             _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));

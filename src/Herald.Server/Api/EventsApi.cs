@@ -38,6 +38,12 @@ internal static class EventsApi
         // Held from reading the body until its events are stored: the body, its events' copies and
         // the parsed document are what a publish keeps in memory. A body of unknown length counts
         // as the largest allowed.
+        if (context.Request.ContentLength > options.Value.MaxEventBodyBytes)
+        {
+            // Refused before it takes a share of the budget (JsonBody would refuse it too).
+            return ApiResults.PayloadTooLarge($"the body is larger than the limit of {options.Value.MaxEventBodyBytes} bytes");
+        }
+
         using var reservation = await budget.EnterAsync(
             Math.Min(context.Request.ContentLength ?? options.Value.MaxEventBodyBytes, options.Value.MaxEventBodyBytes), ct);
         var (document, error) = await JsonBody.ReadAsync(context.Request, options.Value.MaxEventBodyBytes, ct);

@@ -23,8 +23,10 @@ internal static class JsonBody
             return (null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 0, 16 * 1024), limit + 1L));
+        // One byte more than a stated length, so the end of the body is seen without growing.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((request.ContentLength ?? 0) + 1, 16 * 1024), limit + 1L));
         var owned = false;
+        var used = 0;
         try
         {
             var length = 0;
@@ -35,17 +37,18 @@ internal static class JsonBody
                     // A body longer than it said, or of unknown length: grow (once past the limit it is refused).
                     var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Release(buffer, length);
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length), cancellationToken);
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length, limit + 1L) - length), cancellationToken);
                 if (read == 0)
                 {
                     break;
                 }
 
                 length += read;
+                used = length;
                 if (length > limit)
                 {
                     return (null, new BodyError(null, ApiResults.PayloadTooLarge($"the body is larger than the limit of {limit} bytes")));
@@ -75,20 +78,27 @@ internal static class JsonBody
             }
 
             owned = true;
-            return (new JsonBodyDocument(document, buffer), null);
+            return (new JsonBodyDocument(document, buffer, length), null);
         }
         finally
         {
             if (!owned)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                Release(buffer, used);
             }
         }
+    }
+
+    /// <summary>Returns a body buffer to the pool, its used part cleared: bodies can hold keys and secrets.</summary>
+    internal static void Release(byte[] buffer, int used)
+    {
+        buffer.AsSpan(0, Math.Min(used, buffer.Length)).Clear();
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 }
 
 /// <summary>A parsed request body over a pooled buffer: disposing it ends the document, then returns the buffer.</summary>
-internal sealed class JsonBodyDocument(JsonDocument document, byte[] buffer) : IDisposable
+internal sealed class JsonBodyDocument(JsonDocument document, byte[] buffer, int length) : IDisposable
 {
     private byte[]? _buffer = buffer;
 
@@ -100,7 +110,7 @@ internal sealed class JsonBodyDocument(JsonDocument document, byte[] buffer) : I
         document.Dispose();
         if (Interlocked.Exchange(ref _buffer, null) is { } rented)
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            JsonBody.Release(rented, length);
         }
     }
 }

@@ -72,13 +72,7 @@ internal sealed partial class SqliteCheckpointer : IDisposable
             }
         }
 
-        if (_sinceWriter < _database.Options.WalRestartPages)
-        {
-            return false;
-        }
-
-        _sinceWriter = 0;
-        return true;
+        return _sinceWriter >= _database.Options.WalRestartPages;
     }
 
     /// <summary>The writer's own checkpoint, on its connection between two transactions, so the next one starts the WAL over.</summary>
@@ -88,13 +82,18 @@ internal sealed partial class SqliteCheckpointer : IDisposable
         // checkpoint lock taken and the WAL would not start over.
         using var scope = _gate.EnterScope();
         var result = SQLitePCL.raw.sqlite3_wal_checkpoint_v2(connection.Handle, "main", SQLitePCL.raw.SQLITE_CHECKPOINT_PASSIVE, out var log, out var copied);
-        if (result != SQLitePCL.raw.SQLITE_OK && result != SQLitePCL.raw.SQLITE_BUSY)
+        if (result == SQLitePCL.raw.SQLITE_OK)
+        {
+            _sinceWriter = 0;
+            Log.WriterCheckpoint(_logger, log, copied);
+            return;
+        }
+
+        // Tried again half a restart interval later, not after every commit.
+        _sinceWriter = _database.Options.WalRestartPages / 2;
+        if (result != SQLitePCL.raw.SQLITE_BUSY)
         {
             Log.CheckpointFailed(_logger, "writer", result, SQLitePCL.raw.sqlite3_errstr(result).utf8_to_string());
-        }
-        else
-        {
-            Log.WriterCheckpoint(_logger, log, copied);
         }
     }
 
@@ -149,9 +148,10 @@ internal sealed partial class SqliteCheckpointer : IDisposable
                         Log.CheckpointFailed(_logger, "background", result, SQLitePCL.raw.sqlite3_errstr(result).utf8_to_string());
                     }
                 }
-                catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+                catch (Exception ex)
                 {
-                    // Open failed (the file went away, a full disk): the WAL keeps every page; try at the next wake.
+                    // Open failed (the file went away, a full disk), or anything else: this thread must
+                    // live on, and the WAL keeps every page; try at the next wake.
                     Log.CheckpointThrew(_logger, ex);
                     connection?.Dispose();
                     connection = null;

@@ -96,6 +96,27 @@ public sealed class WebhookLanesTests
     }
 
     [Fact]
+    public void Plan_DropsTheIdleLaneOfAWebhookItsIndexDoesNotHold_AndThatLaneTakesNoMoreWork()
+    {
+        // A round with an index older than the webhook (or after its deletion) forgets its lane;
+        // a feed holding that lane must not queue on it, where no round would ever look.
+        var lanes = new WebhookLanes(Options());
+        var stale = lanes.For(Hook("a"));
+        stale.Enqueue(Claimed("d1", "a"));
+        Assert.True(stale.TryStart(T0, out var sent));
+        stale.Finish(sent, true, T0);
+
+        lanes.Plan(Index(Hook("b")), T0);
+
+        Assert.Empty(lanes.All);
+        Assert.False(stale.Enqueue(Claimed("d2", "a")));
+        var current = lanes.For(Hook("a"));
+        Assert.NotSame(stale, current);
+        Assert.True(current.Enqueue(Claimed("d2", "a")));
+        Assert.Same(current, Assert.Single(lanes.Active));
+    }
+
+    [Fact]
     public void Plan_PartlyBusyDefaultLane_ListsItsRoom()
     {
         var lanes = new WebhookLanes(Options());

@@ -15,17 +15,26 @@ public sealed class AllocationTests
     {
         var query = QueryCompiler.Compile(text);
         var formats = TestEvents.Formats;
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 2_000; i++)
         {
             query.Matches(formats); // warm up: tiering and the regex's lazily built automaton
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1_000; i++)
+        // The least of three runs: a match that allocates does so in every run, while a one-off
+        // allocation by the runtime on this thread (a method moving to its next tier under a
+        // loaded machine: 3,584 bytes once in a CI run) shows up in one run only.
+        var least = long.MaxValue;
+        for (var run = 0; run < 3 && least > 0; run++)
         {
-            query.Matches(formats);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1_000; i++)
+            {
+                query.Matches(formats);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
     }
 }

@@ -91,6 +91,20 @@ public sealed class EventsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_BodyOfExactlyTheLimit_IsAccepted()
+    {
+        const string Head = "{\"event_type\":\"assets\",\"operation\":\"update\",\"data\":{\"blob\":\"";
+        const string Tail = "\"}}";
+        var body = Head + new string('x', (1024 * 1024) - Head.Length - Tail.Length) + Tail;
+        Assert.Equal(1024 * 1024, System.Text.Encoding.UTF8.GetByteCount(body));
+
+        using var response = await _herald.Client.SendAsync(HttpMethod.Post, "api/v1/events", body);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, await CountDeliveriesAsync());
+    }
+
+    [Fact]
     public async Task Publish_ChunkedBodyOverOneMebibyte_Returns413AndStoresNothing()
     {
         var big = "{\"event_type\":\"assets\",\"operation\":\"update\",\"data\":{\"blob\":\"" + new string('x', 1024 * 1024) + "\"}}";
