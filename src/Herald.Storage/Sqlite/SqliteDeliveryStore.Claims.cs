@@ -80,7 +80,11 @@ internal sealed partial class SqliteDeliveryStore
                 var limit = Math.Min(capacity, request.Max);
                 var found = Candidates(session, rows, webhookId, nowMs, bound, limit);
                 visits.Add((webhookId, !full && found < limit));
-                if (rows.Count >= request.Max)
+
+                // Cut back to Max only once twice as many have gathered: sorting after every visit
+                // made a claim over many webhooks sort its 512 rows once per webhook (a bound
+                // from the last cut is looser than exact, never wrong: it only prunes).
+                if (rows.Count >= (full ? 2 * request.Max : request.Max))
                 {
                     SortAndCut(rows, cut, request.Max);
                     bound = rows[^1].Due;
@@ -111,18 +115,20 @@ internal sealed partial class SqliteDeliveryStore
             leases.Advance(webhookId, row.Due, row.RowId);
         }
 
+        // Per webhook, the earliest of its rows the cut left behind: one pass over the cut rows,
+        // not one per visited webhook.
+        var leftBehind = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var row in cut)
+        {
+            if (!leftBehind.TryGetValue(row.WebhookId, out var earliest) || row.Due < earliest)
+            {
+                leftBehind[row.WebhookId] = row.Due;
+            }
+        }
+
         foreach (var (webhookId, exhausted) in visits)
         {
-            long? left = null;
-            foreach (var row in cut)
-            {
-                if (string.Equals(row.WebhookId, webhookId, StringComparison.Ordinal) && (left is null || row.Due < left))
-                {
-                    left = row.Due;
-                }
-            }
-
-            if (left is not null)
+            if (leftBehind.TryGetValue(webhookId, out var left))
             {
                 leases.SetPending(webhookId, left);
             }
