@@ -142,6 +142,54 @@ public abstract class DeliveryClaimContract<TProvider> : StoreContract<TProvider
     }
 
     [Fact]
+    public async Task ClaimDueAsync_OneWebhookFarAheadOfAnother_TakesTheEarliestAcrossBothBeyondAFairShare()
+    {
+        // w1's 60 are all due before any of w2's: a claim of 40 takes w1's first 40, whatever
+        // share of the claim a provider offers each webhook first.
+        for (var i = 0; i < 60; i++)
+        {
+            await PublishAsync($"a{i:D2}", T0.AddSeconds(i - 1000), webhookIds: ["w1"]);
+            await PublishAsync($"b{i:D2}", T0.AddSeconds(i - 500), webhookIds: ["w2"]);
+        }
+
+        var claimed = await ClaimWith(T0, [], defaultCapacity: 100, max: 40);
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"a{i:D2}-w1"), claimed.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_ManyWebhooksInStep_TakesExactlyTheEarliestDueAcrossThem()
+    {
+        // Twelve webhooks with 20 deliveries each, due times interleaved unevenly across them: the
+        // claim of 50 is the 50 earliest overall, each webhook's within its own capacity of 15.
+        var expected = new List<(DateTimeOffset Due, string Id)>();
+        for (var h = 0; h < 12; h++)
+        {
+            await InsertWebhookAsync($"s{h:D2}");
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            for (var h = 0; h < 12; h++)
+            {
+                var due = T0.AddSeconds(-1000 + (i * 10) + ((h * 7) % 13));
+                var id = $"e{i:D2}{h:D2}";
+                await PublishAsync(id, due, webhookIds: [$"s{h:D2}"]);
+                expected.Add((due, $"{id}-s{h:D2}"));
+            }
+        }
+
+        var claimed = await ClaimWith(T0, [], defaultCapacity: 15, max: 50);
+
+        // Equal due times go in publish order (the list's order).
+        var earliest = expected.Select((e, order) => (e.Due, e.Id, Order: order))
+            .GroupBy(e => e.Id[^3..]).SelectMany(g => g.OrderBy(e => e.Due).ThenBy(e => e.Order).Take(15))
+            .OrderBy(e => e.Due).ThenBy(e => e.Order).Take(50).Select(e => e.Id);
+        Assert.Equal(earliest.Order(StringComparer.Ordinal), claimed.Select(c => c.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(earliest, claimed.Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_CapacityZero_LeavesThatWebhookOut()
     {
         await PublishAsync("e1", T0, webhookIds: ["w1", "w2"]);
