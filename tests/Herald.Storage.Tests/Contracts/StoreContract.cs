@@ -14,7 +14,7 @@ namespace Herald.Storage.Tests.Contracts;
 public abstract class StoreContract<TProvider> : IAsyncLifetime
     where TProvider : IStoreProvider, new()
 {
-    public static readonly DateTimeOffset T0 = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset T0 = TestData.T0;
 
     protected static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     protected static readonly TimeSpan DisableAfter = TimeSpan.FromHours(5);
@@ -63,17 +63,7 @@ public abstract class StoreContract<TProvider> : IAsyncLifetime
 
     protected static string IdAt(DateTimeOffset at) => Guid.CreateVersion7(at).ToString();
 
-    protected static Webhook NewWebhook(string id, WebhookStatus status = WebhookStatus.Enabled, string? domainId = null) => new()
-    {
-        Id = id,
-        DomainId = domainId,
-        Url = $"https://example.com/{id}",
-        EventType = "assets",
-        Status = status,
-        Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
-        DateCreated = T0,
-        DateModified = T0,
-    };
+    protected static Webhook NewWebhook(string id, WebhookStatus status = WebhookStatus.Enabled, string? domainId = null) => TestData.NewWebhook(id, status, domainId);
 
     protected static StoredEvent NewEvent(
         string id, string? objectId = "obj-1", string? domainId = null, string? realm = "metadata", string eventType = "assets", DateTimeOffset? receivedAt = null)

@@ -3,6 +3,7 @@ using Herald.Storage.Postgres;
 using Herald.Storage.Tests.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static Herald.Storage.Tests.Contracts.TestData;
 
 namespace Herald.Storage.Tests.Postgres;
 
@@ -14,7 +15,6 @@ namespace Herald.Storage.Tests.Postgres;
 public sealed class PostgresStorageFailureTests
 {
     private const string NoServer = "Host=127.0.0.1;Port=1;Database=herald_nowhere;Username=postgres;Timeout=3";
-    private static readonly DateTimeOffset T0 = StoreContract<PostgresStoreProvider>.T0;
 
     [Fact]
     public async Task CheckAsync_DatabaseUp_Ready()
@@ -122,15 +122,4 @@ public sealed class PostgresStorageFailureTests
 
     /// <summary>The stores over <paramref name="database"/> with every transaction read-only, as on a hot standby.</summary>
     private static ServiceProvider ReadOnly(PostgresTestDatabase database) => database.Services("Options=-c default_transaction_read_only=on");
-
-    private static Webhook NewWebhook(string id) => new()
-    {
-        Id = id,
-        Url = $"https://example.com/{id}",
-        EventType = "assets",
-        Status = WebhookStatus.Enabled,
-        Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
-        DateCreated = T0,
-        DateModified = T0,
-    };
 }

@@ -4,6 +4,7 @@ using Herald.Core.Webhooks;
 using Herald.Storage.Postgres;
 using Herald.Storage.Tests.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using static Herald.Storage.Tests.Contracts.TestData;
 
 namespace Herald.Storage.Tests.Postgres;
 
@@ -15,7 +16,6 @@ namespace Herald.Storage.Tests.Postgres;
 public sealed class PostgresStoreChangesAcrossNodesTests : TwoNodeTest
 {
     private static readonly TimeSpan WithinASecond = TimeSpan.FromSeconds(1);
-    private static readonly DateTimeOffset T0 = StoreContract<PostgresStoreProvider>.T0;
 
     private readonly ConcurrentQueue<StoreChange> _seenByB = new();
     private readonly ConcurrentQueue<StoreChange> _seenByA = new();
@@ -107,11 +107,11 @@ public sealed class PostgresStoreChangesAcrossNodesTests : TwoNodeTest
     public async Task FailedOrRefusedWrite_NoNoticeReachesB()
     {
         await A.ApiKeys.InsertAsync(new ApiKeyRecord("k1", null, null, false, "hash-1", T0), CancellationToken.None);
-        Assert.True(await A.Webhooks.InsertAsync(NewWebhook("w1", "dom"), maxPerDomain: 1, CancellationToken.None));
+        Assert.True(await A.Webhooks.InsertAsync(NewWebhook("w1", domainId: "dom"), maxPerDomain: 1, CancellationToken.None));
 
         // A duplicate hash rolls the insert (and its notice) back; the domain limit refuses w2.
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => A.ApiKeys.InsertAsync(new ApiKeyRecord("k2", null, null, false, "hash-1", T0), CancellationToken.None));
-        Assert.False(await A.Webhooks.InsertAsync(NewWebhook("w2", "dom"), maxPerDomain: 1, CancellationToken.None));
+        Assert.False(await A.Webhooks.InsertAsync(NewWebhook("w2", domainId: "dom"), maxPerDomain: 1, CancellationToken.None));
         await A.Webhooks.InsertAsync(NewWebhook("marker"), CancellationToken.None);
 
         // Notices arrive in commit order, so once the marker's is here, any for k2 or w2 would be.
@@ -138,17 +138,6 @@ public sealed class PostgresStoreChangesAcrossNodesTests : TwoNodeTest
         await A.Webhooks.InsertAsync(NewWebhook("after"), CancellationToken.None);
         await WaitAsync(() => _seenByB.Any(c => c.Id == "after"), "a write after the reconnect");
     }
-
-    private static Webhook NewWebhook(string id, string? domainId = null) => new()
-    {
-        Id = id,
-        DomainId = domainId,
-        Url = $"https://example.com/{id}",
-        EventType = "assets",
-        Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
-        DateCreated = T0,
-        DateModified = T0,
-    };
 
     private static async Task WaitAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {

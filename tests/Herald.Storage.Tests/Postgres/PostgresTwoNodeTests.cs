@@ -4,6 +4,7 @@ using Herald.Core.Webhooks;
 using Herald.Storage.Postgres;
 using Herald.Storage.Tests.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using static Herald.Storage.Tests.Contracts.TestData;
 
 namespace Herald.Storage.Tests.Postgres;
 
@@ -14,13 +15,11 @@ namespace Herald.Storage.Tests.Postgres;
 /// </summary>
 public sealed class PostgresTwoNodeTests : TwoNodeTest
 {
-    private static readonly DateTimeOffset T0 = StoreContract<PostgresStoreProvider>.T0;
-
     [Fact]
     public async Task InsertAsync_DomainLimitRacedFromTwoNodes_StoresExactlyTheLimit()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(() =>
-            (i % 2 == 0 ? A : B).Webhooks.InsertAsync(NewWebhook($"w{i}", "dom-a"), maxPerDomain: 5, CancellationToken.None))));
+            (i % 2 == 0 ? A : B).Webhooks.InsertAsync(NewWebhook($"w{i}", domainId: "dom-a"), maxPerDomain: 5, CancellationToken.None))));
 
         Assert.Equal(5, results.Count(inserted => inserted));
         Assert.Equal(5, await A.Webhooks.CountAsync("dom-a", CancellationToken.None));
@@ -102,16 +101,4 @@ public sealed class PostgresTwoNodeTests : TwoNodeTest
             }
         }
     }
-
-    private static Webhook NewWebhook(string id, string? domainId = null) => new()
-    {
-        Id = id,
-        DomainId = domainId,
-        Url = $"https://example.com/{id}",
-        EventType = "assets",
-        Status = WebhookStatus.Enabled,
-        Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
-        DateCreated = T0,
-        DateModified = T0,
-    };
 }

@@ -4,6 +4,7 @@ using Herald.Core.Deliveries;
 using Herald.Core.Events;
 using Herald.Core.Webhooks;
 using Herald.Storage.Sqlite;
+using Herald.Storage.Tests.Contracts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +16,7 @@ namespace Herald.Storage.Tests.Sqlite;
 /// </summary>
 internal sealed class SqliteTestDatabase : IAsyncDisposable
 {
-    public static readonly DateTimeOffset T0 = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset T0 = TestData.T0;
 
     private readonly ServiceProvider _services;
 
@@ -101,17 +102,7 @@ internal sealed class SqliteTestDatabase : IAsyncDisposable
         return await Events.IngestAsync(new IngestBatch([stored], deliveries, null, null, T0), CancellationToken.None);
     }
 
-    public static Webhook NewWebhook(string id, WebhookStatus status = WebhookStatus.Enabled, string? domainId = null) => new()
-    {
-        Id = id,
-        DomainId = domainId,
-        Url = $"https://example.com/{id}",
-        EventType = "assets",
-        Status = status,
-        Secrets = [new WebhookSecretEntry("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)],
-        DateCreated = T0,
-        DateModified = T0,
-    };
+    public static Webhook NewWebhook(string id, WebhookStatus status = WebhookStatus.Enabled, string? domainId = null) => TestData.NewWebhook(id, status, domainId);
 
     public static StoredEvent NewEvent(string id, string? objectId = "obj-1", string? domainId = null, string realm = "metadata")
     {
