@@ -103,11 +103,8 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         DateTimeOffset? reopens = null;
         foreach (var (id, lane) in _active)
         {
-            if (index.Find(id) is null && lane.TryRetire())
+            if (index.Find(id) is null && TryForget(id, lane))
             {
-                // Its webhook was deleted and its last attempt has finished.
-                _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
-                _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
                 continue;
             }
 
@@ -148,14 +145,29 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 
     private bool IsPlainIdle(WebhookLane lane) => HasDefaultLimits(lane) && lane.IsIdle;
 
-    /// <summary>Forgets the lane of a deleted webhook once nothing of it runs or waits.</summary>
+    /// <summary>Forgets the lane of a deleted webhook, if it has one, once nothing of it runs or waits.</summary>
     private void DropIfDone(string id)
     {
-        if (_lanes.TryGetValue(id, out var lane) && lane.TryRetire())
+        if (_lanes.TryGetValue(id, out var lane))
         {
-            _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
-            _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+            TryForget(id, lane);
         }
+    }
+
+    /// <summary>
+    /// Retires <paramref name="lane"/> (it takes no more work) and forgets it, unless something of
+    /// it still runs or waits: its webhook was deleted and its last attempt has finished.
+    /// </summary>
+    private bool TryForget(string id, WebhookLane lane)
+    {
+        if (!lane.TryRetire())
+        {
+            return false;
+        }
+
+        _lanes.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+        _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
+        return true;
     }
 
     /// <summary>Gives a webhook with limits of its own its lane, and a webhook's lane its current limits.</summary>
