@@ -55,13 +55,11 @@ internal sealed partial class SqliteDeliveryStore
         taken = [];
         if (request.Max > 0)
         {
-            // Webhooks in order of their earliest due work. Once the claim holds Max candidates, only
-            // webhooks due before the last of them can still change what is taken.
-            var bound = nowMs;
-            var full = false;
+            // Webhooks in order of their earliest due work, those with room.
+            var due = new List<(long Key, string WebhookId, int Limit)>();
             foreach (var (key, webhookId) in leases.Due)
             {
-                if (key > bound || (full && key >= bound))
+                if (key > nowMs)
                 {
                     break;
                 }
@@ -72,27 +70,73 @@ internal sealed partial class SqliteDeliveryStore
                 }
 
                 var capacity = request.Capacity.TryGetValue(webhookId, out var listed) ? listed : request.DefaultCapacity;
-                if (capacity <= 0)
+                if (capacity > 0)
                 {
-                    continue;
-                }
-
-                var limit = Math.Min(capacity, request.Max);
-                var found = Candidates(session, rows, webhookId, nowMs, bound, limit);
-                visits.Add((webhookId, !full && found < limit));
-
-                // Cut back to Max only once twice as many have gathered: sorting after every visit
-                // made a claim over many webhooks sort its 512 rows once per webhook (a bound
-                // from the last cut is looser than exact, never wrong: it only prunes).
-                if (rows.Count >= (full ? 2 * request.Max : request.Max))
-                {
-                    SortAndCut(rows, cut, request.Max);
-                    bound = rows[^1].Due;
-                    full = true;
+                    due.Add((key, webhookId, Math.Min(capacity, request.Max)));
                 }
             }
 
+            // First each webhook's share (twice an even split of Max), then more from those whose
+            // share ran out before the bound: reading each webhook to its room made a claim over 100
+            // webhooks in step read six to fifteen rows for each one it took (the rest cut, and read
+            // again next time); with the share it reads two. Once the
+            // claim holds Max candidates, only rows before the last of them in (due, rowid) order
+            // can change what is taken; a fan-out stores thousands of deliveries in one
+            // millisecond, so the due time alone would prune nothing there.
+            var share = Math.Max(2, ((2 * request.Max) + due.Count - 1) / Math.Max(1, due.Count));
+            var bound = (Due: nowMs, RowId: long.MaxValue);
+            var full = false;
+            var more = new List<(string WebhookId, int Limit, int Found, (long Due, long RowId) From)>();
+            foreach (var (key, webhookId, limit) in due)
+            {
+                if (key > bound.Due)
+                {
+                    break;
+                }
+
+                var first = Math.Min(limit, share);
+                var (found, lastRead) = Candidates(session, rows, webhookId, nowMs, bound, first, from: null);
+                if (found == first && first < limit)
+                {
+                    more.Add((webhookId, limit, found, lastRead));
+                }
+                else
+                {
+                    visits.Add((webhookId, !full && found < first));
+                }
+
+                Cut(ref bound, ref full);
+            }
+
+            foreach (var (webhookId, limit, taken1, from) in more)
+            {
+                if (full && from.CompareTo(bound) >= 0)
+                {
+                    // Everything it has left comes after what the claim holds.
+                    visits.Add((webhookId, false));
+                    continue;
+                }
+
+                var wanted = limit - taken1;
+                var (found, _) = Candidates(session, rows, webhookId, nowMs, bound, wanted, from);
+                visits.Add((webhookId, !full && found < wanted));
+                Cut(ref bound, ref full);
+            }
+
             SortAndCut(rows, cut, request.Max);
+        }
+
+        // Cut back to Max only once twice as many have gathered: sorting after every visit made a
+        // claim over many webhooks sort its 512 rows once per webhook (a bound from the last cut is
+        // looser than exact, never wrong: it only prunes).
+        void Cut(ref (long Due, long RowId) bound, ref bool full)
+        {
+            if (rows.Count >= (full ? 2 * request.Max : request.Max))
+            {
+                SortAndCut(rows, cut, request.Max);
+                bound = (rows[^1].Due, rows[^1].RowId);
+                full = true;
+            }
         }
 
         // Lease in memory, then move each visited webhook's bound on: to the earliest left behind
@@ -172,29 +216,34 @@ internal sealed partial class SqliteDeliveryStore
     }
 
     /// <summary>
-    /// Adds up to <paramref name="limit"/> of a webhook's deliveries due by <paramref name="bound"/>
-    /// from the partial (webhook_id, next_attempt_at) index of pending ones, passing over those
-    /// leased in memory (a lease that ran out is claimable again). An ordered delivery waits while
-    /// an earlier one of its object is pending, or while another one of its object is in flight (a
-    /// later one, when an earlier one was retried). Returns how many were added.
+    /// Adds up to <paramref name="limit"/> of a webhook's deliveries up to <paramref name="bound"/> in
+    /// (due, rowid) order from the partial (webhook_id, next_attempt_at) index of pending ones,
+    /// after <paramref name="from"/> (null: the webhook's cursor), passing over those leased in
+    /// memory (a lease that ran out is claimable again). An ordered delivery waits while an earlier
+    /// one of its object is pending, or while another one of its object is in flight (a later one,
+    /// when an earlier one was retried). Returns how many were added and the last row read.
     /// </summary>
-    private int Candidates(SqliteSession session, List<ClaimRow> rows, string webhookId, long nowMs, long bound, int limit)
+    private (int Found, (long Due, long RowId) LastRead) Candidates(
+        SqliteSession session, List<ClaimRow> rows, string webhookId, long nowMs, (long Due, long RowId) bound, int limit, (long Due, long RowId)? from)
     {
         var found = 0;
         leases.Visited();
-        var (fromDue, fromRowId) = leases.CursorOf(webhookId, nowMs) ?? (long.MinValue, long.MinValue);
+        var (fromDue, fromRowId) = from ?? leases.CursorOf(webhookId, nowMs) ?? (long.MinValue, long.MinValue);
+        var lastRead = (fromDue, fromRowId);
         using var reader = session.Rows(
             """
             SELECT x.rowid, x.id, x.event_id, x.object_id, x.attempt_count, x.next_attempt_at, x.ordered FROM deliveries x
             WHERE x.webhook_id = $0 AND x.status = 0 AND x.next_attempt_at <= $1 AND x.held = 0 AND (x.next_attempt_at, x.rowid) > ($2, $3)
+              AND (x.next_attempt_at, x.rowid) <= ($1, $4)
               AND (x.ordered = 0 OR x.object_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM deliveries e
                   WHERE e.webhook_id = x.webhook_id AND e.object_id = x.object_id AND e.status = 0 AND e.ordered = 1 AND e.rowid < x.rowid))
             ORDER BY x.next_attempt_at, x.rowid
             """,
-            webhookId, bound, fromDue, fromRowId);
+            webhookId, bound.Due, fromDue, fromRowId, bound.RowId);
         while (found < limit && reader.Read())
         {
+            lastRead = (reader.GetInt64(5), reader.GetInt64(0));
             var id = reader.GetString(1);
             if (leases.TryGet(id, out var lease) && lease.Until > nowMs)
             {
@@ -208,11 +257,11 @@ internal sealed partial class SqliteDeliveryStore
                 continue;
             }
 
-            rows.Add(new ClaimRow(reader.GetInt64(5), reader.GetInt64(0), id, webhookId, reader.GetString(2), objectId, reader.GetInt32(4), ordered));
+            rows.Add(new ClaimRow(lastRead.Item1, lastRead.Item2, id, webhookId, reader.GetString(2), objectId, reader.GetInt32(4), ordered));
             found++;
         }
 
-        return found;
+        return (found, lastRead);
     }
 
     /// <summary>
