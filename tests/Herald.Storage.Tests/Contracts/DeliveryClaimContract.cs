@@ -158,6 +158,63 @@ public abstract class DeliveryClaimContract<TProvider> : StoreContract<TProvider
     }
 
     [Fact]
+    public async Task ClaimDueAsync_OneWebhookFarAheadOfNineteen_TakesMoreThanAnEvenSplitOfIt()
+    {
+        // Twenty webhooks due, so an even split of the claim of 100 is five each; h00's 60 are due
+        // before any of the others' five each. The claim is full, takes each webhook's earliest, and
+        // more than five of h00's (SQLite takes exactly the 100 earliest: SqliteInMemoryLeaseTests).
+        await PublishFarAheadOfNineteenAsync(this);
+
+        var claimed = await ClaimWith(T0, [], defaultCapacity: 100, max: 100);
+
+        Assert.Equal(100, claimed.Count);
+        foreach (var webhook in claimed.GroupBy(c => c.WebhookId))
+        {
+            var ids = webhook.Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
+            var prefix = webhook.Key == "h00"
+                ? Enumerable.Range(0, ids.Count).Select(i => $"a{i:D2}-h00")
+                : Enumerable.Range(0, ids.Count).Select(i => $"o{i}{webhook.Key[1..]}-{webhook.Key}");
+            Assert.Equal(prefix, ids);
+        }
+
+        Assert.InRange(claimed.Count(c => c.WebhookId == "h00"), 6, 60);
+    }
+
+    /// <summary>
+    /// Twenty webhooks h00–h19: h00 with 60 deliveries a00–a59 due first, then the others' five each,
+    /// o{i}{hh} due in the order i, then hh. Returns the others' delivery ids in due order.
+    /// </summary>
+    internal static async Task<List<string>> PublishFarAheadOfNineteenAsync(
+        Func<string, Task> insertWebhook, Func<string, DateTimeOffset, string, Task> publish)
+    {
+        for (var h = 0; h < 20; h++)
+        {
+            await insertWebhook($"h{h:D2}");
+        }
+
+        for (var i = 0; i < 60; i++)
+        {
+            await publish($"a{i:D2}", T0.AddSeconds(i - 2000), "h00");
+        }
+
+        var others = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            for (var h = 1; h < 20; h++)
+            {
+                var id = $"o{i}{h:D2}";
+                await publish(id, T0.AddSeconds((i * 20) + h - 1000), $"h{h:D2}");
+                others.Add($"{id}-h{h:D2}");
+            }
+        }
+
+        return others;
+    }
+
+    private static Task<List<string>> PublishFarAheadOfNineteenAsync(DeliveryClaimContract<TProvider> contract) =>
+        PublishFarAheadOfNineteenAsync(id => contract.InsertWebhookAsync(id), (id, due, webhook) => contract.PublishAsync(id, due, webhookIds: [webhook]));
+
+    [Fact]
     public async Task ClaimDueAsync_ManyWebhooksInStep_TakesExactlyTheEarliestDueAcrossThem()
     {
         // Twelve webhooks with 20 deliveries each, due times interleaved unevenly across them: the

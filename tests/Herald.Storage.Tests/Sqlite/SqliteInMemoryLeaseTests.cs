@@ -1,6 +1,7 @@
 using Herald.Core.Deliveries;
 using Herald.Core.Webhooks;
 using Herald.Storage.Sqlite;
+using Herald.Storage.Tests.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using static Herald.Storage.Tests.Sqlite.SqliteTestDatabase;
 
@@ -35,6 +36,19 @@ public sealed class SqliteInMemoryLeaseTests : IAsyncLifetime
         Assert.Equal(0, _db.Count("SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL OR lease_until <> 0"));
         Assert.Equal(T0, UnixTime.FromMs(_db.Count("SELECT next_attempt_at FROM deliveries WHERE id = 'e1-w1'")));
         Assert.True(_db.Leases.IsLeased("e1-w1"));
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_OneWebhookFarAheadOfNineteen_TakesExactlyTheEarliestHundred()
+    {
+        // The claim reads each webhook a share first (a fifth of h00's due), then comes back for
+        // h00's remainder: all 60 of h00's, then the others' earliest 40.
+        var others = await DeliveryClaimContract<SqliteStoreProvider>.PublishFarAheadOfNineteenAsync(
+            id => _db.InsertWebhookAsync(id), (id, due, webhook) => _db.PublishAsync(id, due, webhookIds: webhook));
+
+        var claimed = await _db.Deliveries.ClaimDueAsync(new ClaimRequest("node-a", T0, Lease, 100, new Dictionary<string, int>(), 100), None);
+
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"a{i:D2}-h00").Concat(others.Take(40)), claimed.Select(c => c.Id));
     }
 
     [Fact]
