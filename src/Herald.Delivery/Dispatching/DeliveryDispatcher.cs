@@ -221,19 +221,18 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         StartWaiting(now);
 
-        var waiting = Waiting;
-
         // Claimed work is bounded too: at most MaxConcurrency waiting beyond what runs. When that
         // budget is spent, webhooks holding nothing may still claim (a lane-full each), so one busy
         // webhook's queue never keeps the others from being claimed at all.
         var index = _registry.Current;
-        var (capacity, reopens) = _lanes.Plan(index, now);
-        var budget = (2 * _options.MaxConcurrency) - InFlight - waiting;
+        var plan = _lanes.Plan(index, now);
+        var (capacity, reopens) = plan;
+        var budget = (2 * _options.MaxConcurrency) - InFlight - plan.Waiting;
         Volatile.Write(ref _handOffBudget, budget);
         var want = Math.Min(_options.ClaimBatch, budget);
         if (want <= 0)
         {
-            _lanes.LeaveOutBusy(capacity);
+            WebhookLanes.LeaveOutBusy(plan);
             want = _options.ClaimBatch;
         }
 
@@ -272,17 +271,43 @@ public sealed partial class DeliveryDispatcher : BackgroundService
     /// <summary>Starts what lanes hold and may start now (after a slot or the global limit freed up).</summary>
     private void StartWaiting(DateTimeOffset now)
     {
-        // Lanes with nothing in flight go first, so a lane the global limit kept waiting gets a slot.
+        // Lanes with nothing in flight go first, so a lane the global limit kept waiting gets a
+        // slot; once every slot is taken the rest wait for the next round (two passes, no sort:
+        // with 10,000 busy lanes the sorted copy was a cost of every round).
         Volatile.Write(ref _starved, 0);
-        var waiting = _lanes.Active.Where(l => l.Waiting > 0).OrderBy(l => l.InFlight > 0).ToList();
-        foreach (var lane in waiting)
+        List<WebhookLane>? running = null;
+        foreach (var lane in _lanes.Active)
         {
-            Start(lane, now);
+            var state = lane.State(now, _options.PerWebhookConcurrency);
+            if (state.Waiting == 0)
+            {
+                continue;
+            }
+
+            if (state.InFlight > 0)
+            {
+                (running ??= []).Add(lane);
+            }
+            else if (!Start(lane, now))
+            {
+                return;
+            }
+        }
+
+        foreach (var lane in running ?? [])
+        {
+            if (!Start(lane, now))
+            {
+                return;
+            }
         }
     }
 
-    /// <summary>Opens slots on <paramref name="lane"/> while it has waiting work and the global limit allows.</summary>
-    private void Start(WebhookLane lane, DateTimeOffset now)
+    /// <summary>
+    /// Opens slots on <paramref name="lane"/> while it has waiting work and the global limit allows;
+    /// false when every slot is taken.
+    /// </summary>
+    private bool Start(WebhookLane lane, DateTimeOffset now)
     {
         while (!_stopping && _partitions.MaySend(lane.Partition))
         {
@@ -292,13 +317,13 @@ public sealed partial class DeliveryDispatcher : BackgroundService
                 // on its own lane, and the next round starts this one.
                 Interlocked.Decrement(ref _running);
                 Volatile.Write(ref _starved, 1);
-                return;
+                return false;
             }
 
             if (!lane.TryStart(now, out var delivery))
             {
                 Interlocked.Decrement(ref _running);
-                return;
+                return true;
             }
 
             // Registered before it starts, so its own removal can never run first.
@@ -307,6 +332,8 @@ public sealed partial class DeliveryDispatcher : BackgroundService
             _slots[id] = slot.Unwrap();
             slot.Start(TaskScheduler.Default);
         }
+
+        return true;
     }
 
     /// <summary>One slot of a lane: sends deliveries one after another while the lane has some waiting.</summary>

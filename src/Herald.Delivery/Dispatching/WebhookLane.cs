@@ -145,28 +145,48 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     {
         lock (_gate)
         {
-            if (now < _openUntil)
-            {
-                return 0;
-            }
-
-            var held = _inFlight + _ready.Count;
-            if (_consecutiveFailures >= options.CircuitFailureThreshold)
-            {
-                // Half-open: one probe at a time decides whether the circuit closes.
-                return held == 0 ? 1 : 0;
-            }
-
-            if (_rate is not null)
-            {
-                var permits = _rate.GetStatistics()?.CurrentAvailablePermits ?? 0;
-                return (int)Math.Max(0, Math.Min(Limit - held, permits - _ready.Count));
-            }
-
-            var target = WaitingTargetLocked();
-            var room = Limit + target - held;
-            return held == 0 || room >= Math.Max(1, target / 2) ? Math.Max(room, 0) : 0;
+            return RoomLocked(now);
         }
+    }
+
+    /// <summary>
+    /// What a dispatcher round needs of the lane, read under one lock: with 10,000 busy lanes a
+    /// round took six locks per lane, and walking them was a tenth of Herald's CPU.
+    /// </summary>
+    /// <param name="now">The round's time.</param>
+    /// <param name="defaultLimit">The dispatcher's per-webhook limit: a lane with it and no rate limit has default limits.</param>
+    internal LaneState State(DateTimeOffset now, int defaultLimit)
+    {
+        lock (_gate)
+        {
+            var plainIdle = Limit == defaultLimit && _rate is null && _inFlight == 0 && _ready.Count == 0 && _consecutiveFailures == 0 && _probe is null;
+            return new LaneState(plainIdle, RoomLocked(now), _inFlight, _ready.Count, now < _openUntil ? _openUntil : null, _rate is not null);
+        }
+    }
+
+    private int RoomLocked(DateTimeOffset now)
+    {
+        if (now < _openUntil)
+        {
+            return 0;
+        }
+
+        var held = _inFlight + _ready.Count;
+        if (_consecutiveFailures >= options.CircuitFailureThreshold)
+        {
+            // Half-open: one probe at a time decides whether the circuit closes.
+            return held == 0 ? 1 : 0;
+        }
+
+        if (_rate is not null)
+        {
+            var permits = _rate.GetStatistics()?.CurrentAvailablePermits ?? 0;
+            return (int)Math.Max(0, Math.Min(Limit - held, permits - _ready.Count));
+        }
+
+        var target = WaitingTargetLocked();
+        var room = Limit + target - held;
+        return held == 0 || room >= Math.Max(1, target / 2) ? Math.Max(room, 0) : 0;
     }
 
     /// <summary>
@@ -379,3 +399,12 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         });
     }
 }
+
+/// <summary>One read of a lane for a dispatcher round (<see cref="WebhookLane.State"/>).</summary>
+/// <param name="PlainIdle">Nothing in flight or waiting, circuit closed, default limits: it may leave the active set.</param>
+/// <param name="Room">What a claim may take for it now (<see cref="WebhookLane.Room"/>).</param>
+/// <param name="InFlight">Attempts running.</param>
+/// <param name="Waiting">Claimed deliveries waiting for a slot.</param>
+/// <param name="ReopensAt">When its open circuit lets a probe through; null when it is not open.</param>
+/// <param name="RateLimited">Whether it has a rate limit.</param>
+internal readonly record struct LaneState(bool PlainIdle, int Room, int InFlight, int Waiting, DateTimeOffset? ReopensAt, bool RateLimited);

@@ -17,6 +17,7 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 {
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebhookLane> _active = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _forgetting = new(StringComparer.Ordinal);
     private WebhookIndex? _planned;
 
     /// <summary>What a claim may take for a webhook that has no lane yet: a new default lane's room.</summary>
@@ -58,9 +59,10 @@ internal sealed class WebhookLanes(DispatcherOptions options)
 
     /// <summary>
     /// What the next claim may take per webhook (webhooks not listed: <see cref="DefaultRoom"/>),
-    /// and the earliest time a lane closed for now opens again.
+    /// the earliest time a lane closed for now opens again, and how many claimed deliveries wait on
+    /// the lanes: one look at each active lane.
     /// </summary>
-    public (Dictionary<string, int> Capacity, DateTimeOffset? Reopens) Plan(WebhookIndex index, DateTimeOffset now)
+    public LanePlan Plan(WebhookIndex index, DateTimeOffset now)
     {
         // A webhook's lane follows its definition: only the webhooks changed since the last plan
         // are looked at (the index's change journal), every one only after a rebuilt index.
@@ -99,16 +101,17 @@ internal sealed class WebhookLanes(DispatcherOptions options)
             _planned = index;
         }
 
-        var capacity = new Dictionary<string, int>(StringComparer.Ordinal);
-        DateTimeOffset? reopens = null;
+        // Lanes of deleted webhooks that still had work when their deletion was seen.
+        if (_forgetting.Count > 0)
+        {
+            _forgetting.RemoveWhere(id => index.Find(id) is not null || !_lanes.TryGetValue(id, out var lane) || TryForget(id, lane));
+        }
+
+        var plan = new LanePlan();
         foreach (var (id, lane) in _active)
         {
-            if (index.Find(id) is null && TryForget(id, lane))
-            {
-                continue;
-            }
-
-            if (IsPlainIdle(lane))
+            var state = lane.State(now, options.PerWebhookConcurrency);
+            if (state.PlainIdle)
             {
                 // Out of the active set; work queued meanwhile (queued first, then activated) is
                 // seen by the second look and the lane stays.
@@ -119,38 +122,47 @@ internal sealed class WebhookLanes(DispatcherOptions options)
                 }
 
                 _active[id] = lane;
+                state = lane.State(now, options.PerWebhookConcurrency);
             }
 
-            var room = lane.Room(now);
-            if (room == DefaultRoom)
+            plan.Waiting += state.Waiting;
+            if (state.InFlight + state.Waiting > 0)
+            {
+                plan.Busy.Add(id);
+            }
+
+            if (state.Room == DefaultRoom)
             {
                 continue;
             }
 
-            capacity[id] = room;
-            if (room == 0)
+            plan.Capacity[id] = state.Room;
+            if (state.Room == 0)
             {
-                var at = lane.ReopensAt(now) ?? (lane.IsRateLimited ? now + TimeSpan.FromMilliseconds(100) : null);
-                if (at is { } time && (reopens is null || time < reopens))
+                var at = state.ReopensAt ?? (state.RateLimited ? now + TimeSpan.FromMilliseconds(100) : null);
+                if (at is { } time && (plan.Reopens is null || time < plan.Reopens))
                 {
-                    reopens = time;
+                    plan.Reopens = time;
                 }
             }
         }
 
-        return (capacity, reopens);
+        return plan;
     }
 
     private bool HasDefaultLimits(WebhookLane lane) => lane.Limit == options.PerWebhookConcurrency && lane.RatePerSecond is null;
 
     private bool IsPlainIdle(WebhookLane lane) => HasDefaultLimits(lane) && lane.IsIdle;
 
-    /// <summary>Forgets the lane of a deleted webhook, if it has one, once nothing of it runs or waits.</summary>
+    /// <summary>
+    /// Forgets the lane of a deleted webhook, if it has one, once nothing of it runs or waits; until
+    /// then every plan tries again.
+    /// </summary>
     private void DropIfDone(string id)
     {
-        if (_lanes.TryGetValue(id, out var lane))
+        if (_lanes.TryGetValue(id, out var lane) && !TryForget(id, lane))
         {
-            TryForget(id, lane);
+            _forgetting.Add(id);
         }
     }
 
@@ -179,15 +191,34 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         }
     }
 
-    /// <summary>Leaves every lane that holds work (in flight or waiting) out of <paramref name="capacity"/>.</summary>
-    public void LeaveOutBusy(Dictionary<string, int> capacity)
+    /// <summary>Leaves every lane that held work (in flight or waiting) when <paramref name="plan"/> was made out of its claim.</summary>
+    public static void LeaveOutBusy(LanePlan plan)
     {
-        foreach (var (id, lane) in _active)
+        foreach (var id in plan.Busy)
         {
-            if (lane.InFlight + lane.Waiting > 0)
-            {
-                capacity[id] = 0;
-            }
+            plan.Capacity[id] = 0;
         }
+    }
+}
+
+/// <summary>What <see cref="WebhookLanes.Plan"/> found: the next claim's capacities, when a closed lane reopens, the work waiting.</summary>
+internal sealed class LanePlan
+{
+    /// <summary>Per webhook, what the next claim may take (webhooks not listed: <see cref="WebhookLanes.DefaultRoom"/>).</summary>
+    public Dictionary<string, int> Capacity { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The earliest time a lane closed for now (open circuit, rate limit) may take work again.</summary>
+    public DateTimeOffset? Reopens { get; set; }
+
+    /// <summary>Claimed deliveries waiting on the active lanes.</summary>
+    public int Waiting { get; set; }
+
+    /// <summary>The webhooks whose lanes hold work, in flight or waiting.</summary>
+    public List<string> Busy { get; } = [];
+
+    public void Deconstruct(out Dictionary<string, int> capacity, out DateTimeOffset? reopens)
+    {
+        capacity = Capacity;
+        reopens = Reopens;
     }
 }

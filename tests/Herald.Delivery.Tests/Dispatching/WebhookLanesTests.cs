@@ -303,12 +303,13 @@ public sealed class WebhookLanesTests
         var busy = lanes.For(Hook("busy"));
         Fill(busy, "busy", 2);
         lanes.For(Hook("idle"));
-        var (capacity, _) = lanes.Plan(Index(Hook("busy"), Hook("idle")), T0);
+        var plan = lanes.Plan(Index(Hook("busy"), Hook("idle")), T0);
 
-        lanes.LeaveOutBusy(capacity);
+        WebhookLanes.LeaveOutBusy(plan);
 
-        Assert.Equal(0, capacity["busy"]);
-        Assert.False(capacity.ContainsKey("idle"));
+        Assert.Equal(0, plan.Capacity["busy"]);
+        Assert.False(plan.Capacity.ContainsKey("idle"));
+        Assert.Equal(2, plan.Waiting);
     }
 
     [Fact]
