@@ -18,6 +18,7 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     private readonly ConcurrentDictionary<string, WebhookLane> _lanes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebhookLane> _active = new(StringComparer.Ordinal);
     private readonly HashSet<string> _forgetting = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _created = new();
     private WebhookIndex? _planned;
 
     /// <summary>What a claim may take for a webhook that has no lane yet: a new default lane's room.</summary>
@@ -43,7 +44,13 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     public WebhookLane For(Webhook webhook)
     {
         var limit = webhook.MaxConcurrency ?? options.PerWebhookConcurrency;
-        var lane = _lanes.GetOrAdd(webhook.Id, id => new WebhookLane(limit, webhook.RateLimit, options) { Partition = LanePartitions.Of(id), OnWork = l => _active[id] = l });
+        var lane = _lanes.GetOrAdd(webhook.Id, id =>
+        {
+            // The caller may hold an older index than the next plan (the ingest hand-off reads its
+            // own): the plan checks the new lane's webhook against its index.
+            _created.Enqueue(id);
+            return new WebhookLane(limit, webhook.RateLimit, options) { Partition = LanePartitions.Of(id), OnWork = l => _active[id] = l };
+        });
         if (lane.Limit != limit || lane.RatePerSecond != webhook.RateLimit)
         {
             lane.Reconfigure(limit, webhook.RateLimit);
@@ -101,7 +108,15 @@ internal sealed class WebhookLanes(DispatcherOptions options)
             _planned = index;
         }
 
-        // Lanes of deleted webhooks that still had work when their deletion was seen.
+        // Lanes made since the last plan, and lanes of deleted webhooks that still had work when
+        // their deletion was seen: a lane whose webhook this index does not hold is forgotten once
+        // nothing of it runs or waits (a lane made for a webhook newer than this index is found by
+        // a later plan, and kept).
+        while (_created.TryDequeue(out var created))
+        {
+            _forgetting.Add(created);
+        }
+
         if (_forgetting.Count > 0)
         {
             _forgetting.RemoveWhere(id => index.Find(id) is not null || !_lanes.TryGetValue(id, out var lane) || TryForget(id, lane));

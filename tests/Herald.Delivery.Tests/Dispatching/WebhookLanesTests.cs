@@ -338,6 +338,45 @@ public sealed class WebhookLanesTests
     }
 
     [Fact]
+    public void Plan_LaneMadeWithANewerIndexForAWebhookSinceDeleted_IsDroppedOnceIdle()
+    {
+        // The ingest hand-off reads its own index: it can make a lane for a webhook whose deletion
+        // the round's index already holds (and whose deletion the plan has seen).
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a"));
+        lanes.Plan(index, T0);
+        var late = lanes.For(Hook("b") with { MaxConcurrency = 4 });
+        Fill(late, "b", 1);
+
+        lanes.Plan(index, T0);
+        Assert.Same(late, Assert.Single(lanes.All));
+
+        Assert.True(late.TryStart(T0, out var sent));
+        late.Finish(sent, true, T0);
+        var (capacity, _) = lanes.Plan(index, T0);
+
+        Assert.Empty(lanes.All);
+        Assert.Empty(lanes.Active);
+        Assert.Empty(capacity);
+        Assert.False(late.Enqueue(Claimed("d2", "b")));
+    }
+
+    [Fact]
+    public void Plan_LaneMadeForAWebhookTheIndexHolds_IsKept()
+    {
+        var lanes = new WebhookLanes(Options());
+        var index = Index(Hook("a") with { MaxConcurrency = 4 });
+        lanes.Plan(index, T0);
+        var lane = lanes.For(Hook("a") with { MaxConcurrency = 4 });
+
+        lanes.Plan(index, T0);
+        lanes.Plan(index, T0);
+
+        Assert.Same(lane, Assert.Single(lanes.All));
+        Assert.Same(lane, Assert.Single(lanes.Active));
+    }
+
+    [Fact]
     public void Plan_DeletedWebhookLaneWithWorkInFlight_IsKept()
     {
         var lanes = new WebhookLanes(Options());
