@@ -82,7 +82,9 @@ internal sealed partial class SqliteDeliveryStore
             // only rows before the last of them in (due, rowid) order can change what is taken; a
             // fan-out stores thousands of deliveries in one millisecond, so the due time alone would
             // prune nothing there. Webhooks whose earliest due time is not before the bound's are
-            // left for the next claim: what they hold ties at best.
+            // left for the next claim: what they hold is due no earlier, though within the same
+            // millisecond it may be older, so deliveries due in one millisecond are taken in the
+            // due set's order of webhooks, not exactly in publish order across them (as before).
             var share = Math.Max(MinShare, ((2 * request.Max) + dueCount - 1) / Math.Max(1, dueCount));
             var bound = (Due: nowMs, RowId: long.MaxValue);
             var full = false;
