@@ -232,7 +232,7 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         var want = Math.Min(_options.ClaimBatch, budget);
         if (want <= 0)
         {
-            WebhookLanes.LeaveOutBusy(plan);
+            plan.LeaveOutBusy();
             want = _options.ClaimBatch;
         }
 
@@ -278,13 +278,13 @@ public sealed partial class DeliveryDispatcher : BackgroundService
         List<WebhookLane>? running = null;
         foreach (var lane in _lanes.Active)
         {
-            var state = lane.State(now, _options.PerWebhookConcurrency);
-            if (state.Waiting == 0)
+            var (inFlight, waiting) = lane.Held();
+            if (waiting == 0)
             {
                 continue;
             }
 
-            if (state.InFlight > 0)
+            if (inFlight > 0)
             {
                 (running ??= []).Add(lane);
             }

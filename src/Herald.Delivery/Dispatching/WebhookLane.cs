@@ -120,8 +120,17 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
         {
             lock (_gate)
             {
-                return _inFlight == 0 && _ready.Count == 0 && _consecutiveFailures == 0 && _probe is null && _rate is null;
+                return IsIdleLocked();
             }
+        }
+    }
+
+    /// <summary>What the lane holds, read together: attempts running and claimed deliveries waiting.</summary>
+    public (int InFlight, int Waiting) Held()
+    {
+        lock (_gate)
+        {
+            return (_inFlight, _ready.Count);
         }
     }
 
@@ -159,10 +168,11 @@ internal sealed class WebhookLane(int limit, double? ratePerSecond, DispatcherOp
     {
         lock (_gate)
         {
-            var plainIdle = Limit == defaultLimit && _rate is null && _inFlight == 0 && _ready.Count == 0 && _consecutiveFailures == 0 && _probe is null;
-            return new LaneState(plainIdle, RoomLocked(now), _inFlight, _ready.Count, now < _openUntil ? _openUntil : null, _rate is not null);
+            return new LaneState(Limit == defaultLimit && IsIdleLocked(), RoomLocked(now), _inFlight, _ready.Count, now < _openUntil ? _openUntil : null, _rate is not null);
         }
     }
+
+    private bool IsIdleLocked() => _inFlight == 0 && _ready.Count == 0 && _consecutiveFailures == 0 && _probe is null && _rate is null;
 
     private int RoomLocked(DateTimeOffset now)
     {

@@ -131,13 +131,13 @@ internal sealed class WebhookLanes(DispatcherOptions options)
                 // Out of the active set; work queued meanwhile (queued first, then activated) is
                 // seen by the second look and the lane stays.
                 _active.TryRemove(new KeyValuePair<string, WebhookLane>(id, lane));
-                if (IsPlainIdle(lane))
+                state = lane.State(now, options.PerWebhookConcurrency);
+                if (state.PlainIdle)
                 {
                     continue;
                 }
 
                 _active[id] = lane;
-                state = lane.State(now, options.PerWebhookConcurrency);
             }
 
             plan.Waiting += state.Waiting;
@@ -166,8 +166,6 @@ internal sealed class WebhookLanes(DispatcherOptions options)
     }
 
     private bool HasDefaultLimits(WebhookLane lane) => lane.Limit == options.PerWebhookConcurrency && lane.RatePerSecond is null;
-
-    private bool IsPlainIdle(WebhookLane lane) => HasDefaultLimits(lane) && lane.IsIdle;
 
     /// <summary>
     /// Forgets the lane of a deleted webhook, if it has one, once nothing of it runs or waits; until
@@ -206,14 +204,6 @@ internal sealed class WebhookLanes(DispatcherOptions options)
         }
     }
 
-    /// <summary>Leaves every lane that held work (in flight or waiting) when <paramref name="plan"/> was made out of its claim.</summary>
-    public static void LeaveOutBusy(LanePlan plan)
-    {
-        foreach (var id in plan.Busy)
-        {
-            plan.Capacity[id] = 0;
-        }
-    }
 }
 
 /// <summary>What <see cref="WebhookLanes.Plan"/> found: the next claim's capacities, when a closed lane reopens, the work waiting.</summary>
@@ -230,6 +220,15 @@ internal sealed class LanePlan
 
     /// <summary>The webhooks whose lanes hold work, in flight or waiting.</summary>
     public List<string> Busy { get; } = [];
+
+    /// <summary>Leaves every lane that held work (in flight or waiting) when the plan was made out of its claim.</summary>
+    public void LeaveOutBusy()
+    {
+        foreach (var id in Busy)
+        {
+            Capacity[id] = 0;
+        }
+    }
 
     public void Deconstruct(out Dictionary<string, int> capacity, out DateTimeOffset? reopens)
     {

@@ -75,13 +75,13 @@ internal sealed partial class SqliteDeliveryStore
                 dueCount += Limit(webhookId) > 0 ? 1 : 0;
             }
 
-            // First each webhook's share (twice an even split of Max, at least MinShare), then more from those whose
-            // share ran out before the bound: reading each webhook to its room made a claim over 100
-            // webhooks in step read six to fifteen rows for each one it took (the rest cut, and read
-            // again next time); with the share it reads about two. Once the claim holds Max candidates,
-            // only rows before the last of them in (due, rowid) order can change what is taken; a
-            // fan-out stores thousands of deliveries in one millisecond, so the due time alone would
-            // prune nothing there. Webhooks whose earliest due time is not before the bound's are
+            // First each webhook's share (twice an even split of Max, at least MinShare), then more
+            // from those whose share ran out before the bound: reading each webhook to its room made
+            // a claim over 100 webhooks in step read six to fifteen rows for each one it took (the
+            // rest cut, and read again next time); with the share it reads about two. Once the claim
+            // holds Max candidates, only rows before the last of them in (due, rowid) order can
+            // change what is taken; a fan-out stores thousands of deliveries in one millisecond, so
+            // the due time alone would prune nothing there. Webhooks whose earliest due time is not before the bound's are
             // left for the next claim: what they hold is due no earlier, though within the same
             // millisecond it may be older, so deliveries due in one millisecond are taken in the
             // due set's order of webhooks, not exactly in publish order across them (as before).
@@ -116,7 +116,7 @@ internal sealed partial class SqliteDeliveryStore
                 Cut(ref bound, ref full);
             }
 
-            foreach (var (webhookId, limit, taken1, from) in more)
+            foreach (var (webhookId, limit, firstFound, from) in more)
             {
                 if (full && from.CompareTo(bound) >= 0)
                 {
@@ -125,7 +125,7 @@ internal sealed partial class SqliteDeliveryStore
                     continue;
                 }
 
-                var wanted = limit - taken1;
+                var wanted = limit - firstFound;
                 var (found, _) = Candidates(session, rows, webhookId, nowMs, bound, wanted, from);
                 visits.Add((webhookId, !full && found < wanted));
                 Cut(ref bound, ref full);

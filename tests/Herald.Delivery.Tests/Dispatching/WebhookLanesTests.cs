@@ -305,7 +305,7 @@ public sealed class WebhookLanesTests
         lanes.For(Hook("idle"));
         var plan = lanes.Plan(Index(Hook("busy"), Hook("idle")), T0);
 
-        WebhookLanes.LeaveOutBusy(plan);
+        plan.LeaveOutBusy();
 
         Assert.Equal(0, plan.Capacity["busy"]);
         Assert.False(plan.Capacity.ContainsKey("idle"));

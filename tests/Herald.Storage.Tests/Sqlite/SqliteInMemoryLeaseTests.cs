@@ -41,8 +41,8 @@ public sealed class SqliteInMemoryLeaseTests : IAsyncLifetime
     [Fact]
     public async Task ClaimDueAsync_OneWebhookFarAheadOfNineteen_TakesExactlyTheEarliestHundred()
     {
-        // The claim reads each webhook a share first (a fifth of h00's due), then comes back for
-        // h00's remainder: all 60 of h00's, then the others' earliest 40.
+        // The claim reads each webhook a share first (16 of h00's 60), then comes back for h00's
+        // remainder: all 60 of h00's, then the others' earliest 40.
         var others = await DeliveryClaimContract<SqliteStoreProvider>.PublishFarAheadOfNineteenAsync(
             id => _db.InsertWebhookAsync(id), (id, due, webhook) => _db.PublishAsync(id, due, webhookIds: webhook));
 
